@@ -1,0 +1,114 @@
+"""Output for scripts: one JSON convention and frame exports (Parquet / CSV / NDJSON).
+
+The same column names are used in ``--json`` documents, exports and the TUI. Datetimes are ISO-8601 with
+milliseconds and an explicit offset; binary columns are hex strings in JSON/CSV/NDJSON (Parquet keeps bytes).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+ExportFormat = Literal["parquet", "csv", "ndjson"]
+EXPORT_FORMATS: tuple[str, ...] = ("parquet", "csv", "ndjson")
+
+
+def _jsonable(v: Any) -> Any:
+    import polars as pl
+
+    if isinstance(v, pl.DataFrame):
+        return frame_records(v)
+    if isinstance(v, datetime):
+        return v.isoformat(timespec="milliseconds")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, bytes | bytearray | memoryview):
+        return bytes(v).hex()
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if isinstance(v, Mapping):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, Sequence) and not isinstance(v, str):
+        return [_jsonable(x) for x in v]
+    if hasattr(v, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return _jsonable(asdict(v))
+    if hasattr(v, "item") and callable(v.item):  # numpy scalars
+        return v.item()
+    return v
+
+
+def frame_records(df: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``df`` as JSON-ready dicts (the ``--json`` convention)."""
+    return [_jsonable(r) for r in df.iter_rows(named=True)]
+
+
+def dumps(doc: Any) -> str:
+    """The one JSON document a ``--json`` command prints."""
+    return json.dumps(_jsonable(doc), ensure_ascii=False, indent=2)
+
+
+def print_json(doc: Any) -> None:
+    sys.stdout.write(dumps(doc) + "\n")
+
+
+def _text_safe(df: pl.DataFrame) -> pl.DataFrame:
+    """Binary → hex and nested → JSON text, for formats that cannot hold them (CSV, NDJSON)."""
+    import polars as pl
+
+    out = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if dtype == pl.Binary:
+            out.append(col.bin.encode("hex").alias(name))
+        elif isinstance(dtype, pl.Datetime):
+            out.append(col.dt.strftime("%Y-%m-%dT%H:%M:%S%.3f%:z" if dtype.time_zone else "%Y-%m-%dT%H:%M:%S%.3f").alias(name))
+        else:
+            out.append(col)
+    return df.select(out)
+
+
+def export_frame(df: pl.DataFrame, fmt: str, path: str | Path) -> Path:
+    """Write ``df`` to ``path`` in ``fmt``; ``-`` means stdout (csv/ndjson only)."""
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    if str(path) == "-":
+        if fmt == "parquet":
+            raise UsageError("parquet cannot be written to stdout; give -o FILE")
+        text = _text_safe(df)
+        sys.stdout.write(text.write_csv() if fmt == "csv" else text.write_ndjson())
+        return Path("-")
+    p = Path(path)
+    if fmt == "parquet":
+        df.write_parquet(p)
+    elif fmt == "csv":
+        _csv_ready(_text_safe(df)).write_csv(p)
+    else:
+        _text_safe(df).write_ndjson(p)
+    return p
+
+
+def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
+    """CSV holds no nested values: encode List/Struct columns as JSON text."""
+    import polars as pl
+
+    cols = []
+    for name, dtype in df.schema.items():
+        if isinstance(dtype, pl.List | pl.Struct | pl.Array):
+            cols.append(
+                pl.col(name).map_elements(lambda v: json.dumps(_jsonable(v)), return_dtype=pl.Utf8).alias(name)
+            )
+        else:
+            cols.append(pl.col(name))
+    return df.select(cols)

@@ -1,0 +1,1 @@
+"""rmqinspect.parsers.logs."""
