@@ -1,0 +1,7 @@
+"""``python -m rmqlab`` (what lab/run executes)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,574 @@
+"""Cross-file integrity checks of a broker store → :class:`~rmqinspect.findings.Finding` rows.
+
+Each check is a function over frames (no I/O), vectorised as joins; each returns a list of findings with the
+file and byte offset of the thing that is wrong. Offsets: for consume-queue findings the byte position of the
+unit inside its CQ file; for index findings the entry's byte position in its index file; for config findings
+null. Checks and their ``check`` names:
+
+* ``cq_file_size`` — CQ files whose length differs from the other queues' (the broker refuses to load them).
+* ``cq_dangling`` / ``cq_mismatch`` / ``cq_beyond_valid_end`` / ``cq_duplicate`` — each CQ unit must point at
+  the start of a record with the same topic, queue id, queue offset, size and tag hash (``jhash(TAGS)``, 0
+  without tags; ``SCHEDULE_TOPIC_XXXX`` stores the delivery time instead and is not tag-checked; LMQ queues
+  ``%LMQ%…`` point at records of other topics and are checked for size only).
+* ``cq_order`` — physical offsets must grow with queue offsets.
+* ``cq_missing_unit`` — a dispatchable record (transaction type NOT_TYPE/COMMIT, not an inner batch) inside
+  its queue's range has no unit; ``cq_dispatch_lag`` — valid records after the queues' newest unit (the
+  broker re-dispatches them on restart; a crash leaves this normally).
+* ``index_dangling`` / ``index_key_mismatch`` / ``index_beyond_valid_end`` — index entries must point at a
+  record one of whose keys (``topic#UNIQ_KEY``, ``topic#<each KEYS item>``) has the entry's hash. Sampled by
+  default (``index_sample``), full on request.
+* ``index_file_size`` — index files of different sizes (the broker maps every file with one geometry).
+* ``checkpoint_ahead`` (error) / ``checkpoint_logics_ahead`` / ``checkpoint_index_ahead`` (warnings) — the
+  checkpoint claims flushed data newer than any valid record; ``checkpoint_behind`` (info).
+* ``consumer_offset_ahead`` / ``consumer_offset_behind_min`` / ``consumer_offset_no_queue`` — committed
+  offsets outside their queue's range (from :mod:`rmqinspect.analysis.lag`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ..findings import Finding, Severity
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ..parsers.checkpoint import Checkpoint
+    from ..parsers.fileio import MappedFile
+    from ..parsers.index import IndexFileInfo
+
+MAX_ROWS_PER_CHECK = 20
+SCHEDULE_TOPIC = "SCHEDULE_TOPIC_XXXX"
+LMQ_PREFIX = "%LMQ%"
+#: sysflag transaction types that get consume-queue units (spec §3.9.1): NOT_TYPE (0) and COMMIT (8).
+DISPATCHED_TRAN_TYPES = (0, 8)
+
+
+def capped(
+    severity: Severity,
+    check: str,
+    rows: pl.DataFrame,
+    detail_col: str = "detail",
+    limit: int = MAX_ROWS_PER_CHECK,
+) -> list[Finding]:
+    """Findings from a frame with ``file, offset, detail``; beyond ``limit`` one summary row says how many more."""
+    out = [
+        Finding(severity, check, r["file"], r["offset"], r[detail_col])
+        for r in rows.head(limit).iter_rows(named=True)
+    ]
+    if rows.height > limit:
+        out.append(
+            Finding(severity, check, None, None, f"{rows.height - limit} more {check} findings not listed")
+        )
+    return out
+
+
+def _tags_code_expr() -> pl.Expr:
+    """jhash(TAGS) (Java String.hashCode, sign-extended to i64), 0 without tags; per distinct tag, not per row."""
+    import polars as pl
+
+    from ..parsers.index import java_string_hash
+
+    return (
+        pl.col("tags")
+        .map_elements(java_string_hash, return_dtype=pl.Int64, skip_nulls=True)
+        .fill_null(0)
+        .alias("exp_tags_code")
+    )
+
+
+def _unit_pos(unit: int) -> pl.Expr:
+    """Byte position of a unit inside its file: queue_offset*unit − file start (the 20-digit file name)."""
+    import polars as pl
+
+    return (pl.col("queue_offset") * unit - pl.col("file").str.slice(-20).cast(pl.Int64, strict=False)).alias(
+        "offset"
+    )
+
+
+def check_cq_file_sizes(files: Iterable[MappedFile]) -> list[Finding]:
+    files = list(files)
+    sizes = Counter(f.size for f in files if f.size > 0)
+    if len(sizes) <= 1:
+        return []
+    common = max(sizes.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    out = [
+        Finding(
+            "error",
+            "cq_file_size",
+            f.rel,
+            None,
+            f"{f.size} bytes, other consume-queue files {common} (mappedFileSizeConsumeQueue): the broker "
+            "refuses to load this queue",
+        )
+        for f in files
+        if f.size not in (0, common)
+    ]
+    return out[:MAX_ROWS_PER_CHECK]
+
+
+def check_cq_vs_commitlog(
+    cq: pl.DataFrame, msgs: pl.DataFrame, valid_end: int | None, unit: int = 20
+) -> list[Finding]:
+    """Every CQ unit → the record it points at (one join on ``phy_offset``)."""
+    import polars as pl
+
+    if cq.height == 0:
+        return []
+    units = cq.filter(~pl.col("filler")).with_columns(_unit_pos(unit))
+    recs = msgs.select(
+        "phy_offset",
+        pl.col("size").alias("r_size"),
+        pl.col("topic").alias("r_topic"),
+        pl.col("queue_id").alias("r_queue_id"),
+        pl.col("queue_offset").alias("r_queue_offset"),
+        pl.col("beyond_valid_end").fill_null(False).alias("r_beyond"),
+        pl.col("length_ok").alias("r_length_ok"),
+        _tags_code_expr(),
+    )
+    j = units.join(recs, on="phy_offset", how="left")
+    out: list[Finding] = []
+    ve = valid_end if valid_end is not None else -1
+    min_phy = msgs["phy_offset"].min() if msgs.height else None
+
+    no_rec = j.filter(pl.col("r_size").is_null())
+    beyond = no_rec.filter(pl.col("phy_offset") >= ve)
+    deleted = no_rec.filter(pl.col("phy_offset") < (min_phy if min_phy is not None else 0))
+    dangling = no_rec.filter((pl.col("phy_offset") < ve) & (pl.col("phy_offset") >= (min_phy or 0)))
+    beyond = pl.concat([beyond, j.filter(pl.col("r_beyond"))], how="vertical_relaxed")
+    out += capped(
+        "error",
+        "cq_beyond_valid_end",
+        beyond.with_columns(
+            pl.format(
+                "unit {}/{}#{} points at commitlog offset {}, at or past the valid end {} (recovery truncates it)",
+                "topic",
+                "queue_id",
+                "queue_offset",
+                "phy_offset",
+                pl.lit(ve),
+            ).alias("detail")
+        ),
+    )
+    out += capped(
+        "error",
+        "cq_dangling",
+        dangling.with_columns(
+            pl.format(
+                "unit {}/{}#{} points at commitlog offset {} where no record starts",
+                "topic",
+                "queue_id",
+                "queue_offset",
+                "phy_offset",
+            ).alias("detail")
+        ),
+    )
+    if deleted.height:
+        out.append(
+            Finding(
+                "info",
+                "cq_points_to_deleted",
+                deleted["file"][0],
+                None,
+                f"{deleted.height} units point below the oldest commitlog record "
+                f"({min_phy}): commitlog files already deleted",
+            )
+        )
+
+    m = j.filter(pl.col("r_size").is_not_null() & ~pl.col("r_beyond"))
+    lmq = pl.col("topic").str.starts_with(LMQ_PREFIX)
+    bad_size = pl.col("size") != pl.col("r_size")
+    bad_topic = ~lmq & (pl.col("topic") != pl.col("r_topic"))
+    bad_qid = ~lmq & (pl.col("queue_id") != pl.col("r_queue_id"))
+    bad_qoff = ~lmq & (pl.col("queue_offset") != pl.col("r_queue_offset"))
+    bad_tags = ~lmq & (pl.col("topic") != SCHEDULE_TOPIC) & (pl.col("tags_code") != pl.col("exp_tags_code"))
+    mm = m.with_columns(
+        pl.concat_str(
+            [
+                pl.when(bad_size).then(pl.format("size {}≠{}", "size", "r_size")),
+                pl.when(bad_topic).then(pl.format("topic {}≠{}", "topic", "r_topic")),
+                pl.when(bad_qid).then(pl.format("queue {}≠{}", "queue_id", "r_queue_id")),
+                pl.when(bad_qoff).then(pl.format("queue offset {}≠{}", "queue_offset", "r_queue_offset")),
+                pl.when(bad_tags).then(pl.format("tags code {}≠{}", "tags_code", "exp_tags_code")),
+            ],
+            separator=", ",
+            ignore_nulls=True,
+        ).alias("diff")
+    ).filter(pl.col("diff") != "")
+    out += capped(
+        "error",
+        "cq_mismatch",
+        mm.with_columns(
+            pl.format(
+                "unit {}/{}#{} → record at {}: {} (unit vs record)",
+                "topic",
+                "queue_id",
+                "queue_offset",
+                "phy_offset",
+                "diff",
+            ).alias("detail")
+        ),
+    )
+
+    dup = units.filter(~pl.col("topic").str.starts_with(LMQ_PREFIX)).filter(
+        pl.col("phy_offset").is_duplicated()
+    )
+    out += capped(
+        "error",
+        "cq_duplicate",
+        dup.with_columns(
+            pl.format(
+                "unit {}/{}#{} points at commitlog offset {} like another unit",
+                "topic",
+                "queue_id",
+                "queue_offset",
+                "phy_offset",
+            ).alias("detail")
+        ),
+    )
+    return out
+
+
+def check_cq_order(cq: pl.DataFrame, unit: int = 20) -> list[Finding]:
+    """Within a queue, commitlog offsets must increase with queue offsets (the dispatcher appends in order)."""
+    import polars as pl
+
+    real = cq.filter(~pl.col("filler")).with_columns(_unit_pos(unit))
+    bad = real.with_columns(pl.col("phy_offset").shift(1).over("topic", "queue_id").alias("prev_phy")).filter(
+        pl.col("phy_offset") <= pl.col("prev_phy")
+    )
+    return capped(
+        "warning",
+        "cq_order",
+        bad.with_columns(
+            pl.format(
+                "unit {}/{}#{} points at {}, not after the previous unit's {}",
+                "topic",
+                "queue_id",
+                "queue_offset",
+                "phy_offset",
+                "prev_phy",
+            ).alias("detail")
+        ),
+    )
+
+
+def dispatchable(msgs: pl.DataFrame) -> pl.DataFrame:
+    """Valid records the dispatcher puts into a (normal) consume queue."""
+    import polars as pl
+
+    return msgs.filter(
+        pl.col("tran_type").is_in(DISPATCHED_TRAN_TYPES)
+        & ~pl.col("inner_batch").fill_null(False)
+        & pl.col("length_ok").fill_null(False)
+        & ~pl.col("beyond_valid_end").fill_null(False)
+    )
+
+
+def check_missing_units(
+    cq: pl.DataFrame, msgs: pl.DataFrame, ranges: pl.DataFrame, batch_queues: pl.DataFrame | None = None
+) -> list[Finding]:
+    """Dispatchable records without a CQ unit: holes inside a queue (error) vs. dispatch lag at the tail."""
+    import polars as pl
+
+    d = dispatchable(msgs)
+    if batch_queues is not None and batch_queues.height:
+        d = d.join(batch_queues.select("topic", "queue_id").unique(), on=["topic", "queue_id"], how="anti")
+    missing = d.join(cq.select("phy_offset"), on="phy_offset", how="anti")
+    if missing.height == 0:
+        return []
+    missing = missing.join(
+        ranges.select("topic", "queue_id", "min_offset", "max_offset"), on=["topic", "queue_id"], how="left"
+    )
+    max_cq_end = ranges["max_phy_end"].max() if ranges.height else None
+    hole = missing.filter(
+        pl.col("max_offset").is_not_null()
+        & (pl.col("queue_offset") >= pl.col("min_offset"))
+        & (pl.col("queue_offset") < pl.col("max_offset"))
+    )
+    out = capped(
+        "error",
+        "cq_missing_unit",
+        hole.with_columns(
+            pl.col("file"),
+            pl.col("phy_offset").alias("offset"),
+            pl.format(
+                "record {}/{}#{} at {} has no consume-queue unit inside its queue's range",
+                "topic",
+                "queue_id",
+                "queue_offset",
+                "phy_offset",
+            ).alias("detail"),
+        ).with_columns(
+            (pl.col("offset") - pl.col("file").str.slice(-20).cast(pl.Int64, strict=False)).alias("offset")
+        ),
+    )
+    rest = missing.join(hole.select("phy_offset"), on="phy_offset", how="anti")
+    tail = rest.filter(pl.col("phy_offset") >= (max_cq_end if max_cq_end is not None else 0))
+    if tail.height:
+        first = tail.sort("phy_offset").row(0, named=True)
+        out.append(
+            Finding(
+                "warning",
+                "cq_dispatch_lag",
+                first["file"],
+                first["phy_offset"] - int(first["file"][-20:]),
+                f"{tail.height} valid records from commitlog offset {first['phy_offset']} on are not in "
+                f"any consume queue yet (queues end at {max_cq_end}); a restart re-dispatches them",
+            )
+        )
+    old = rest.join(tail.select("phy_offset"), on="phy_offset", how="anti")
+    below = old.filter(pl.col("min_offset").is_not_null() & (pl.col("queue_offset") < pl.col("min_offset")))
+    if below.height:
+        out.append(
+            Finding(
+                "info",
+                "cq_head_deleted",
+                None,
+                None,
+                f"{below.height} records are below their queue's first unit (old CQ files deleted)",
+            )
+        )
+    other = old.join(below.select("phy_offset"), on="phy_offset", how="anti")
+    out += capped(
+        "error",
+        "cq_missing_unit",
+        other.with_columns(
+            (pl.col("phy_offset") - pl.col("file").str.slice(-20).cast(pl.Int64, strict=False)).alias(
+                "offset"
+            ),
+            pl.format(
+                "record {}/{}#{} at {} has no consume-queue unit (queue max offset {})",
+                "topic",
+                "queue_id",
+                "queue_offset",
+                "phy_offset",
+                "max_offset",
+            ).alias("detail"),
+        ),
+    )
+    return out
+
+
+def check_dispatch_end(ranges: pl.DataFrame, valid_end: int | None) -> list[Finding]:
+    """Consume queues pointing past the commitlog's valid end (data lost from the commitlog)."""
+    if not ranges.height or valid_end is None:
+        return []
+    mx = ranges["max_phy_end"].max()
+    if mx is not None and mx > valid_end:
+        return [
+            Finding(
+                "error",
+                "cq_ahead_of_commitlog",
+                None,
+                None,
+                f"consume queues reach commitlog offset {mx}, past the valid end {valid_end}: "
+                f"{mx - valid_end} bytes of dispatched messages are gone or invalid",
+            )
+        ]
+    return []
+
+
+def check_index(
+    infos: list[IndexFileInfo],
+    entries: pl.DataFrame,
+    msgs: pl.DataFrame,
+    valid_end: int | None,
+    *,
+    sample: int | None = 5000,
+    seed: int = 0,
+) -> list[Finding]:
+    """Index entries → records whose keys hash to the entry's keyHash (sampled unless ``sample`` is None)."""
+    import polars as pl
+
+    from ..parsers.index import ENTRY_SIZE, index_key_hash
+
+    out: list[Finding] = []
+    sizes = Counter(i.size for i in infos)
+    if len(sizes) > 1:
+        common = sizes.most_common(1)[0][0]
+        out += [
+            Finding("warning", "index_file_size", i.file, None, f"{i.size} bytes, other index files {common}")
+            for i in infos
+            if i.size != common
+        ]
+    if entries.height == 0:
+        return out
+    e = entries if sample is None or entries.height <= sample else entries.sample(sample, seed=seed)
+    ent_at = {i.file: (i.geometry.entries_at if i.geometry else 0) for i in infos}
+    e = e.with_columns(
+        (
+            pl.col("file").replace_strict(ent_at, default=0, return_dtype=pl.Int64)
+            + pl.col("entry_no").cast(pl.Int64) * ENTRY_SIZE
+        ).alias("offset")
+    )
+    j = e.join(
+        msgs.select(
+            "phy_offset",
+            "topic",
+            "keys",
+            "uniq_key",
+            pl.col("beyond_valid_end").fill_null(False).alias("r_beyond"),
+        ),
+        on="phy_offset",
+        how="left",
+    )
+    ve = valid_end if valid_end is not None else -1
+    min_phy = msgs["phy_offset"].min() if msgs.height else 0
+    no_rec = j.filter(pl.col("topic").is_null())
+    out += capped(
+        "warning",
+        "index_beyond_valid_end",
+        pl.concat(
+            [no_rec.filter(pl.col("phy_offset") >= ve), j.filter(pl.col("r_beyond"))], how="vertical_relaxed"
+        ).with_columns(
+            pl.format(
+                "entry {} points at commitlog offset {}, at or past the valid end", "entry_no", "phy_offset"
+            ).alias("detail")
+        ),
+    )
+    out += capped(
+        "error",
+        "index_dangling",
+        no_rec.filter((pl.col("phy_offset") < ve) & (pl.col("phy_offset") >= min_phy)).with_columns(
+            pl.format(
+                "entry {} points at commitlog offset {} where no record starts", "entry_no", "phy_offset"
+            ).alias("detail")
+        ),
+    )
+    m = j.filter(pl.col("topic").is_not_null() & ~pl.col("r_beyond"))
+
+    def hashes(row: dict) -> list[int]:
+        t = row["topic"]
+        keys = [k for k in (row["keys"] or "").split(" ") if k]
+        if row["uniq_key"]:
+            keys.append(row["uniq_key"])
+        return [index_key_hash(f"{t}#{k}") for k in keys]
+
+    ok = [
+        r["key_hash"] in hashes(r)
+        for r in m.select("topic", "keys", "uniq_key", "key_hash").iter_rows(named=True)
+    ]
+    bad = m.filter(~pl.Series(ok, dtype=pl.Boolean))
+    out += capped(
+        "error",
+        "index_key_mismatch",
+        bad.with_columns(
+            pl.format(
+                "entry {} (keyHash {}) points at a record of topic {} none of whose keys hash to it",
+                "entry_no",
+                "key_hash",
+                "topic",
+            ).alias("detail")
+        ),
+    )
+    return out
+
+
+def check_checkpoint(cp: Checkpoint | None, msgs: pl.DataFrame, file: str = "checkpoint") -> list[Finding]:
+    """Checkpoint times vs the newest valid record's store time (all in ms)."""
+    import polars as pl
+
+    if cp is None:
+        return []
+    valid = msgs.filter(~pl.col("beyond_valid_end").fill_null(False) & pl.col("length_ok").fill_null(False))
+    if valid.height == 0:
+        return []
+    newest = int(valid["store_ts"].dt.epoch("ms").max())  # type: ignore[arg-type]
+    out = []
+    if cp.physic_msg_ts > newest:
+        out.append(
+            Finding(
+                "error",
+                "checkpoint_ahead",
+                file,
+                0,
+                f"physicMsgTimestamp {cp.physic_msg_ts} is newer than the newest valid record "
+                f"({newest}): messages the broker had flushed are missing from the commitlog",
+            )
+        )
+    if cp.logics_msg_ts > newest:
+        out.append(
+            Finding(
+                "warning",
+                "checkpoint_logics_ahead",
+                file,
+                8,
+                f"logicsMsgTimestamp {cp.logics_msg_ts} is newer than the newest valid record ({newest})",
+            )
+        )
+    if cp.index_msg_ts > newest:
+        out.append(
+            Finding(
+                "warning",
+                "checkpoint_index_ahead",
+                file,
+                16,
+                f"indexMsgTimestamp {cp.index_msg_ts} is newer than the newest valid record ({newest})",
+            )
+        )
+    if 0 < cp.physic_msg_ts < newest:
+        out.append(
+            Finding(
+                "info",
+                "checkpoint_behind",
+                file,
+                0,
+                f"newest record is {(newest - cp.physic_msg_ts) / 1000:.1f} s after physicMsgTimestamp "
+                "(written after the last checkpoint flush)",
+            )
+        )
+    return out
+
+
+def check_consumer_offsets(lag: pl.DataFrame, file: str = "config/consumerOffset.json") -> list[Finding]:
+    """Committed offsets outside their queue's range (lag frame from :func:`analysis.lag.consumer_lag`)."""
+    import polars as pl
+
+    if lag.height == 0:
+        return []
+    base = lag.with_columns(pl.lit(file).alias("file"), pl.lit(None, dtype=pl.Int64).alias("offset"))
+    out = capped(
+        "error",
+        "consumer_offset_ahead",
+        base.filter(pl.col("status") == "ahead").with_columns(
+            pl.format(
+                "group {} {}/{} committed offset {} > queue max offset {} (messages lost or CQ truncated)",
+                "group",
+                "topic",
+                "queue_id",
+                "consumer_offset",
+                "max_offset",
+            ).alias("detail")
+        ),
+    )
+    out += capped(
+        "warning",
+        "consumer_offset_behind_min",
+        base.filter(pl.col("status") == "behind_min").with_columns(
+            pl.format(
+                "group {} {}/{} committed offset {} < queue min offset {} (messages deleted before consumption)",
+                "group",
+                "topic",
+                "queue_id",
+                "consumer_offset",
+                "min_offset",
+            ).alias("detail")
+        ),
+    )
+    out += capped(
+        "warning",
+        "consumer_offset_no_queue",
+        base.filter(pl.col("status") == "no_queue").with_columns(
+            pl.format(
+                "group {} {}/{} committed offset {} but the queue has no consume-queue data here",
+                "group",
+                "topic",
+                "queue_id",
+                "consumer_offset",
+            ).alias("detail")
+        ),
+    )
+    return out

@@ -1,0 +1,318 @@
+"""Recovery prediction: what a broker of a given version would keep if it were restarted on this store now.
+
+Public API (used by ``rmqinspect store`` and by ``msg``/``diff``)::
+
+    predict_recovery(inputs: RecoveryInputs, *, version=None) -> RecoveryPrediction
+    RecoveryPrediction.as_dict()        # JSON-ready (frames as records)
+
+The rules, read in apache/rocketmq (``DefaultMessageStore.load/recover``, ``CommitLog.recoverNormally/
+recoverAbnormally/isMappedFileMatchedRecover``, ``ConsumeQueue.recover/truncateDirtyLogicFiles``,
+``IndexService.load``, ``MappedFileQueue.doLoad``) at 4.4.0, 4.7.1, 4.9.7, 5.3.1, 5.3.2 and 5.3.3:
+
+1. **Load.** Every commitlog / consume-queue file must be exactly the configured size, else ``load()`` fails
+   and the broker exits ("length not matched message store config value"); a zero-length *last* file is
+   deleted. → ``refuses_to_start``.
+2. **Mode.** ``abort`` exists ⇒ abnormal recovery, else normal.
+3. **Consume queues** are recovered first: each is cut at its first invalid unit; ``maxPhyOffsetOfConsumeQueue``
+   is the largest ``offset + size`` of a last unit (4.4.0–4.7.0: ``offset``).
+4. **Start file.** Normal, ≤ 5.3.1: the third-to-last commitlog file. Normal, 5.3.2+: the last file whose start
+   offset ≤ maxPhyOffsetOfConsumeQueue. Abnormal: walking back from the last file, the first whose first record
+   has a message magic (4.x: v1 only), a non-zero store time, and store time ≤ ``checkpoint.minTimestamp``
+   (``min(physic, logics) − 3 s``); none ⇒ the first file.
+5. **Scan** from there with ``checkMessageAndReturnSize(checkCRC=checkCRCOnRecover=true)``: the first invalid
+   record (bad/zero magic, CRC mismatch, length invariant, running past the file) ends the log; the broker does
+   not skip over it. Stale records with a wrong PHYSICALOFFSET *pass* (the broker never checks it).
+   ``recovered_offset`` = that position = the broker's max physical offset after the restart.
+6. **Truncation.** If maxPhyOffsetOfConsumeQueue ≥ recovered_offset, units pointing at ≥ recovered_offset are
+   removed from every queue. Valid records after the queues' end are (re-)dispatched.
+7. **Index** (abnormal only): index files whose header endTimestamp > ``checkpoint.indexMsgTimestamp`` are deleted.
+
+Bytes after ``recovered_offset`` stay on disk (truncation only moves the write pointer) until overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ..parsers.checkpoint import Checkpoint
+    from ..parsers.commitlog import CommitLogScan
+    from ..parsers.index import IndexFileInfo
+    from ..parsers.storefiles import AbortState
+
+DEFAULT_VERSION = "5.3.3"
+
+
+def parse_version(v: str | None) -> tuple[int, int, int]:
+    """``"4.9.7"`` → (4, 9, 7); ``"5.x"``/``"5"`` → (5, 99, 99) (latest rules of that line)."""
+    if not v:
+        return parse_version(DEFAULT_VERSION)
+    nums = [int(x) for x in re.findall(r"\d+", v)[:3]]
+    while len(nums) < 3:
+        nums.append(99)
+    return nums[0], nums[1], nums[2]
+
+
+@dataclass
+class RecoveryInputs:
+    """What the prediction reads: the commitlog scan (with CRC verified, as the broker recovers), consume
+    queues (normal + batch), index files, checkpoint and abort state."""
+
+    root: Path
+    scan: CommitLogScan
+    cq: pl.DataFrame
+    index_files: list[IndexFileInfo]
+    checkpoint: Checkpoint | None
+    abort: AbortState
+    crc_verified: bool = True
+    cq_file_size_errors: int = 0
+    bcq: pl.DataFrame | None = None
+
+
+@dataclass
+class RecoveryPrediction:
+    version: str
+    version_assumed: bool
+    mode: str  # "normal" | "abnormal"
+    refuses_to_start: str | None
+    start_file: str | None
+    start_reason: str
+    recovered_offset: int | None  # the broker's max physical offset after the restart
+    valid_end_from_first_file: int | None
+    disk_data_end: int | None  # end of the last record found on disk (also past damage)
+    dropped_bytes: int
+    dropped_messages: int
+    max_phy_offset_of_cq: int | None
+    cq_truncated: bool
+    cq_truncations: pl.DataFrame  # topic, queue_id, units_dropped, first_dropped_queue_offset
+    to_dispatch: int  # valid records the restart would add to consume queues
+    index_files_deleted: list[str] = field(default_factory=list)
+    crc_verified: bool = True
+    notes: list[str] = field(default_factory=list)
+    dropped: pl.DataFrame | None = None  # the records that would be cut (phy_offset, topic, queue…, msg_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Fields as a dict (frames stay frames; ``rmqinspect.output`` turns them into records)."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _first_record_head(path: Path) -> tuple[int, int] | None:
+    """(magic, store timestamp) of a file's first record, read exactly where ``isMappedFileMatchedRecover`` does."""
+    import struct
+
+    from ..parsers import fileio
+    from ..parsers.commitlog_layout import (
+        FLAG_BORNHOST_V6,
+        HOST_V4_LEN,
+        HOST_V6_LEN,
+        OFF_MAGIC,
+        OFF_SYSFLAG,
+        REL_STORETIMESTAMP,
+    )
+
+    try:
+        with fileio.open_ro(path) as fd:
+            b = fileio.pread_exact(fd, REL_STORETIMESTAMP + HOST_V6_LEN + 8, 0)
+    except OSError:
+        return None
+    if len(b) < OFF_SYSFLAG + 4:
+        return None
+    magic = struct.unpack_from(">i", b, OFF_MAGIC)[0]
+    sysflag = struct.unpack_from(">i", b, OFF_SYSFLAG)[0]
+    at = REL_STORETIMESTAMP + (HOST_V6_LEN if sysflag & FLAG_BORNHOST_V6 else HOST_V4_LEN)
+    if len(b) < at + 8:
+        return magic, 0
+    return magic, struct.unpack_from(">q", b, at)[0]
+
+
+def predict_recovery(inp: RecoveryInputs, *, version: str | None = None) -> RecoveryPrediction:
+    import polars as pl
+
+    from ..parsers.commitlog import scan_commitlog
+    from ..parsers.commitlog_layout import MAGIC_V1, MAGIC_V2
+    from ..parsers.consumequeue import queue_ranges
+    from .integrity import dispatchable
+
+    ver = parse_version(version)
+    notes: list[str] = []
+    scan = inp.scan
+    files = scan.files.sort("start_offset")
+    mode = "abnormal" if inp.abort.present else "normal"
+    empty_trunc = pl.DataFrame(
+        schema={
+            "topic": pl.Utf8,
+            "queue_id": pl.Int32,
+            "units_dropped": pl.UInt32,
+            "first_dropped_queue_offset": pl.Int64,
+        }
+    )
+
+    # 1. load: wrong-sized files
+    refuses = None
+    if scan.file_size is not None and files.height:
+        sizes = files["size"].to_list()
+        bad = [
+            f
+            for i, (f, s) in enumerate(zip(files["file"].to_list(), sizes, strict=True))
+            if s != scan.file_size and not (s == 0 and i == len(sizes) - 1)
+        ]
+        if bad:
+            refuses = (
+                f"{bad[0]} is not {scan.file_size} bytes: MappedFileQueue.load fails "
+                '("length not matched message store config value") and the broker does not start'
+            )
+    if refuses is None and inp.cq_file_size_errors:
+        refuses = (
+            "a consume-queue file has the wrong size: ConsumeQueue.load fails and the broker does not start"
+        )
+
+    # 3. consume queues: max phy offset (5.x/4.7.1+: offset+size of the last unit)
+    cq_all = (
+        inp.cq
+        if inp.bcq is None
+        else pl.concat([inp.cq, inp.bcq.select(inp.cq.columns)], how="vertical_relaxed")
+    )
+    if ver < (4, 7, 1):
+        last = cq_all.filter(~pl.col("filler")).group_by("topic", "queue_id").agg(pl.col("phy_offset").max())
+        max_cq = last["phy_offset"].max() if last.height else None
+    else:
+        r = queue_ranges(cq_all) if cq_all.height else None
+        max_cq = r["max_phy_end"].max() if r is not None and r.height else None
+    max_cq_i = int(max_cq) if max_cq is not None else -1  # type: ignore[arg-type]
+
+    msgs = scan.messages
+    if files.height == 0:
+        return RecoveryPrediction(
+            version or DEFAULT_VERSION,
+            version is None,
+            mode,
+            refuses,
+            None,
+            "no commitlog files: the broker destroys all consume queues",
+            0 if refuses is None else None,
+            scan.valid_end,
+            None,
+            0,
+            0,
+            max_cq,
+            cq_all.height > 0,
+            empty_trunc,
+            0,
+            [],
+            inp.crc_verified,
+            ["no commitlog files"],
+        )
+
+    names = files["file"].to_list()
+    starts = files["start_offset"].to_list()
+    n = len(names)
+    # 4. start file
+    if mode == "normal":
+        if ver >= (5, 3, 2):
+            idx = n - 1
+            while idx > 0 and starts[idx] > max_cq_i:
+                idx -= 1
+            reason = f"normal recovery (5.3.2+): last file starting at or before the consume queues' end {max_cq_i}"
+        else:
+            idx = max(0, n - 3)
+            reason = "normal recovery: third-to-last commitlog file"
+    else:
+        idx = -1
+        cp_min = inp.checkpoint.min_timestamp if inp.checkpoint else 0
+        magics = (MAGIC_V1, MAGIC_V2) if ver >= (5, 0, 0) else (MAGIC_V1,)
+        for i in range(n - 1, -1, -1):
+            head = _first_record_head(inp.root / names[i])
+            if head and head[0] in magics and head[1] != 0 and head[1] <= cp_min:
+                idx = i
+                break
+        if idx < 0:
+            idx = 0
+            reason = (
+                f"abnormal recovery: no file's first record is older than checkpoint minTimestamp {cp_min}; "
+                "first file"
+            )
+        else:
+            reason = (
+                f"abnormal recovery: newest file whose first record is ≤ checkpoint minTimestamp {cp_min}"
+            )
+        if inp.checkpoint is None:
+            notes.append("no checkpoint: minTimestamp taken as 0")
+    start_off = int(starts[idx])
+
+    # 5. scan from the start file
+    ve = scan.valid_end
+    if ve is not None and ve >= start_off:
+        recovered = ve
+    else:
+        sub = scan_commitlog(
+            scan.dirs or inp.root, verify_crc=inp.crc_verified, start=start_off, properties=False
+        )
+        recovered = sub.valid_end if sub.valid_end is not None else start_off
+        notes.append(
+            f"damage before the start file (first-file scan stops at {ve}) is not seen by the broker"
+        )
+    if not inp.crc_verified:
+        notes.append(
+            "body CRCs were not verified: the prediction assumes they are intact (checkCRCOnRecover)"
+        )
+
+    ends = (
+        msgs.select((pl.col("phy_offset") + pl.col("size").cast(pl.Int64)).max()).item()
+        if msgs.height
+        else None
+    )
+    disk_end = max(int(ends), recovered) if ends is not None else recovered
+    dropped = msgs.filter(pl.col("phy_offset") >= recovered)
+    # 6. consume-queue truncation and re-dispatch
+    truncated = max_cq is not None and max_cq_i >= recovered
+    if truncated:
+        cut = cq_all.filter(pl.col("phy_offset") >= recovered)
+        trunc = (
+            cut.group_by("topic", "queue_id")
+            .agg(
+                pl.len().alias("units_dropped"),
+                pl.col("queue_offset").min().alias("first_dropped_queue_offset"),
+            )
+            .sort("topic", "queue_id")
+        )
+    else:
+        trunc = empty_trunc
+    kept_units = cq_all.filter(pl.col("phy_offset") < recovered).select("phy_offset")
+    to_dispatch = (
+        dispatchable(msgs.filter(pl.col("phy_offset") < recovered))
+        .join(kept_units, on="phy_offset", how="anti")
+        .height
+    )
+    # 7. index files deleted by an abnormal restart
+    deleted: list[str] = []
+    if mode == "abnormal":
+        ix_ts = inp.checkpoint.index_msg_ts if inp.checkpoint else 0
+        deleted = [i.file for i in inp.index_files if i.header is not None and i.header.end_ts > ix_ts]
+    return RecoveryPrediction(
+        version=version or DEFAULT_VERSION,
+        version_assumed=version is None,
+        mode=mode,
+        refuses_to_start=refuses,
+        start_file=names[idx],
+        start_reason=reason,
+        recovered_offset=recovered,
+        valid_end_from_first_file=ve,
+        disk_data_end=disk_end,
+        dropped_bytes=max(0, disk_end - recovered),
+        dropped_messages=dropped.height,
+        max_phy_offset_of_cq=int(max_cq) if max_cq is not None else None,  # type: ignore[arg-type]
+        cq_truncated=bool(truncated and trunc.height),
+        cq_truncations=trunc,
+        to_dispatch=to_dispatch,
+        index_files_deleted=deleted,
+        crc_verified=inp.crc_verified,
+        notes=notes,
+        dropped=dropped.select(
+            "phy_offset", "size", "topic", "queue_id", "queue_offset", "msg_id", "uniq_key", "store_ts"
+        ).head(1000),
+    )

@@ -1,0 +1,304 @@
+"""Consume queues: ``ROOT/consumequeue/<topic>/<queueId>/<20-digit>`` (and the 5.x batch / ext variants).
+
+Layouts (spec store-format.md §5; ``ConsumeQueue.java``, ``BatchConsumeQueue.java``, ``ConsumeQueueExt.java``
+@ 4.4.0 … 5.3.3):
+
+* **CQ unit, 20 bytes** (all versions): i64 commitlog offset, i32 record size, i64 tag code.
+* **Batch CQ unit, 46 bytes** (5.0.0+, topics with ``queue.type=BatchCQ``): the above + i64 store timestamp,
+  i64 msgBaseOffset, i16 batchSize, i32 compactedOffset, 4 reserved bytes.
+* File names are the *byte* offset of the file's first unit in the queue, so the queue offset of unit *i* of
+  file *F* is ``F / unit_size + i``.
+
+Validity is the broker's (``ConsumeQueue.recover``): a unit is valid while ``phy_offset >= 0 && size > 0``;
+the first invalid unit ends the queue, even if non-zero bytes follow (they are reported, not returned).
+Units with ``size == 0x7FFFFFFF`` are *pre-blank fillers* written by ``fillPreBlank`` when a queue starts at an
+offset > 0; they are valid to the broker but point at no message (``filler`` column).
+
+Frame schema (:data:`CQ_SCHEMA`, stable; same names in ``--json`` and exports)::
+
+    topic: Utf8, queue_id: Int32, queue_offset: Int64, phy_offset: Int64, size: Int32, tags_code: Int64,
+    filler: Boolean, file: Utf8
+
+Batch CQ frames add ``store_ts: Int64 (ms), msg_base_offset: Int64, batch_size: Int16``.
+
+Decoding is one ``numpy.frombuffer`` per file with a big-endian structured dtype; no per-unit Python.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..findings import Finding
+from . import fileio
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# --- layouts (one place) -------------------------------------------------------------------------------------
+
+#: ConsumeQueue.CQ_STORE_UNIT_SIZE = 20 (ConsumeQueue.java @ 4.4.0, HEAD)
+CQ_UNIT = np.dtype([("phy_offset", ">i8"), ("size", ">i4"), ("tags_code", ">i8")])
+#: BatchConsumeQueue.CQ_STORE_UNIT_SIZE = 46 (BatchConsumeQueue.java @ 5.0.0, HEAD)
+BCQ_UNIT = np.dtype(
+    [
+        ("phy_offset", ">i8"),
+        ("size", ">i4"),
+        ("tags_code", ">i8"),
+        ("store_ts", ">i8"),
+        ("msg_base_offset", ">i8"),
+        ("batch_size", ">i2"),
+        ("compacted_offset", ">i4"),
+        ("reserved", ">i4"),
+    ]
+)
+assert CQ_UNIT.itemsize == 20 and BCQ_UNIT.itemsize == 46
+
+#: ``fillPreBlank`` unit size (Integer.MAX_VALUE): a placeholder before the queue's first real unit.
+FILLER_SIZE = 0x7FFFFFFF
+#: Default ``mappedFileSizeConsumeQueue`` = 300000 * 20 (MessageStoreConfig @ 4.4.0, HEAD).
+DEFAULT_CQ_FILE_SIZE = 300_000 * 20
+#: Default ``mapperFileSizeBatchConsumeQueue`` = 300000 * 46.
+DEFAULT_BCQ_FILE_SIZE = 300_000 * 46
+#: Tag codes ≤ this are consumequeue_ext addresses (ConsumeQueueExt.isExtAddr: ``address <= MAX_ADDRESS``).
+EXT_ADDR_MAX = -2_147_483_649
+
+CQ_DIR = "consumequeue"
+BCQ_DIR = "batchconsumequeue"
+CQ_EXT_DIR = "consumequeue_ext"
+
+#: Files in ``consumequeue/`` that belong to the 5.2+ RocksDB consume-queue store (spec §5.7).
+ROCKSDB_MARKERS = ("CURRENT", "IDENTITY", "LOCK", "OPTIONS-", "MANIFEST-")
+
+
+def cq_schema(batch: bool = False) -> dict[str, pl.DataType]:
+    import polars as pl
+
+    s: dict[str, pl.DataType] = {
+        "topic": pl.Utf8(),
+        "queue_id": pl.Int32(),
+        "queue_offset": pl.Int64(),
+        "phy_offset": pl.Int64(),
+        "size": pl.Int32(),
+        "tags_code": pl.Int64(),
+        "filler": pl.Boolean(),
+        "file": pl.Utf8(),
+    }
+    if batch:
+        s |= {"store_ts": pl.Int64(), "msg_base_offset": pl.Int64(), "batch_size": pl.Int16()}
+    return s
+
+
+# --- decoding (pure: bytes in, arrays out) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedUnits:
+    """Units of one file up to the broker's end (``n_valid``), as native-endian numpy columns."""
+
+    columns: dict[str, np.ndarray]
+    n_valid: int  # units before the first invalid one
+    n_total: int  # whole units in the buffer
+    trailing_nonzero: int  # index (in units) of the first non-zero unit after the end, or -1
+    partial_bytes: int  # bytes of a trailing partial unit (file length not a multiple of the unit)
+
+
+def decode_units(buf: bytes | bytearray | memoryview, *, batch: bool = False) -> DecodedUnits:
+    """Decode whole units of ``buf``; stop where the broker's recovery stops (``offset < 0 || size <= 0``)."""
+    dt = BCQ_UNIT if batch else CQ_UNIT
+    n_total = len(buf) // dt.itemsize
+    partial = len(buf) - n_total * dt.itemsize
+    arr = np.frombuffer(buf, dtype=dt, count=n_total)
+    size = arr["size"]
+    phy = arr["phy_offset"]
+    bad = np.flatnonzero((size <= 0) | (phy < 0))
+    n_valid = int(bad[0]) if bad.size else n_total
+    trailing = -1
+    if n_valid < n_total:
+        raw = np.frombuffer(buf, dtype=np.uint8, count=n_total * dt.itemsize)[n_valid * dt.itemsize :]
+        nz = np.flatnonzero(raw)
+        if nz.size:
+            trailing = n_valid + int(nz[0]) // dt.itemsize
+    v = arr[:n_valid]
+    cols = {
+        "phy_offset": v["phy_offset"].astype(np.int64),
+        "size": v["size"].astype(np.int32),
+        "tags_code": v["tags_code"].astype(np.int64),
+    }
+    if batch:
+        cols["store_ts"] = v["store_ts"].astype(np.int64)
+        cols["msg_base_offset"] = v["msg_base_offset"].astype(np.int64)
+        cols["batch_size"] = v["batch_size"].astype(np.int16)
+    return DecodedUnits(cols, n_valid, n_total, trailing, partial)
+
+
+# --- directory walking ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDir:
+    topic: str
+    queue_id: int
+    path: Path
+
+
+def iter_queue_dirs(root: Path, sub: str = CQ_DIR, findings: list[Finding] | None = None) -> Iterator[QueueDir]:
+    """``<root>/<sub>/<topic>/<queueId>`` directories, sorted; odd entries become findings, not errors.
+
+    Topic names come from directory names (untrusted: render them via ``render.safe``).
+    """
+    base = root / sub
+    try:
+        topics = sorted(os.scandir(base), key=lambda e: e.name)
+    except OSError:
+        return
+    for t in topics:
+        if not t.is_dir(follow_symlinks=False):
+            continue  # RocksDB CQ files sit here in 5.2+ RocksDB mode: see storefiles.detect_layout
+        try:
+            qdirs = sorted(os.scandir(t.path), key=lambda e: e.name)
+        except OSError as e:
+            if findings is not None:
+                findings.append(Finding("warning", "cq_unreadable", f"{sub}/{t.name}", None, str(e)))
+            continue
+        for q in qdirs:
+            if q.is_dir(follow_symlinks=False) and q.name.isdigit():
+                yield QueueDir(t.name, int(q.name), Path(q.path))
+            elif findings is not None:
+                findings.append(
+                    Finding("warning", "cq_layout", f"{sub}/{t.name}/{q.name}", None, "unexpected entry in topic dir")
+                )
+
+
+def read_queue(
+    qd: QueueDir,
+    root: Path,
+    *,
+    batch: bool = False,
+    findings: list[Finding] | None = None,
+    reader: Callable[[Path], bytes] | None = None,
+    files_out: list[fileio.MappedFile] | None = None,
+) -> pl.DataFrame:
+    """All units of one queue as a CQ frame, up to where the broker's ``ConsumeQueue.recover`` stops.
+
+    Files are walked in name order; the queue ends at the first invalid unit, and units in later files are
+    *not* returned (the broker truncates them) but reported as ``cq_gap``. ``findings`` also receives the
+    directory listing's findings (names, sizes, gaps), partial units, and non-zero data after the end.
+    ``files_out`` collects the queue's files (for cross-queue size checks).
+    """
+    import polars as pl
+
+    read = reader or fileio.read_file
+    unit = (BCQ_UNIT if batch else CQ_UNIT).itemsize
+    out: list[pl.DataFrame] = []
+    files = fileio.list_mapped_files(qd.path, check_prefix="bcq" if batch else "cq", rel_root=root)
+    if findings is not None:
+        findings.extend(files.findings)
+    if files_out is not None:
+        files_out.extend(files)
+    ended_at: str | None = None
+    for mf in files:
+        rel = mf.rel
+        try:
+            buf = read(Path(mf.path))
+        except OSError as e:
+            if findings is not None:
+                findings.append(Finding("error", "cq_unreadable", rel, None, str(e)))
+            continue
+        d = decode_units(buf, batch=batch)
+        if findings is not None:
+            if d.partial_bytes:
+                findings.append(
+                    Finding("warning", "cq_partial_unit", rel, d.n_total * unit,
+                            f"file length {len(buf)} is not a multiple of {unit}")
+                )
+            if d.trailing_nonzero >= 0:
+                findings.append(
+                    Finding("warning", "cq_data_after_end", rel, d.trailing_nonzero * unit,
+                            f"non-zero units after the queue's end at unit {d.n_valid} "
+                            "(the broker ignores them)")
+                )
+            if ended_at is not None and d.n_valid:
+                findings.append(
+                    Finding("error", "cq_gap", rel, 0,
+                            f"units follow a queue that already ended in {ended_at} "
+                            "(the broker stops at the first invalid unit)")
+                )
+        if ended_at is not None or d.n_valid == 0:
+            ended_at = ended_at or rel
+            continue  # the broker's recovery stops at the first invalid unit: later files are not the queue
+        if d.n_valid < d.n_total or d.partial_bytes:
+            ended_at = rel
+        base = mf.offset // unit
+        cols = d.columns
+        frame = {
+            "topic": pl.Series([qd.topic], dtype=pl.Utf8).new_from_index(0, d.n_valid),
+            "queue_id": np.full(d.n_valid, qd.queue_id, dtype=np.int32),
+            "queue_offset": np.arange(base, base + d.n_valid, dtype=np.int64),
+            "phy_offset": cols["phy_offset"],
+            "size": cols["size"],
+            "tags_code": cols["tags_code"],
+            "filler": cols["size"] == FILLER_SIZE,
+            "file": pl.Series([rel], dtype=pl.Utf8).new_from_index(0, d.n_valid),
+        }
+        if batch:
+            frame |= {k: cols[k] for k in ("store_ts", "msg_base_offset", "batch_size")}
+        out.append(pl.DataFrame(frame, schema=cq_schema(batch)))
+    if not out:
+        return pl.DataFrame(schema=cq_schema(batch))
+    return pl.concat(out, rechunk=True)
+
+
+def read_consumequeues(
+    root: Path,
+    *,
+    batch: bool = False,
+    findings: list[Finding] | None = None,
+    progress: Callable[[int], None] | None = None,
+    files_out: list[fileio.MappedFile] | None = None,
+) -> pl.DataFrame:
+    """Every queue under ``ROOT/consumequeue`` (or ``batchconsumequeue`` with ``batch=True``) in one frame.
+
+    ``progress(n_bytes)`` is called after each queue with the bytes of that queue's files.
+    """
+    import polars as pl
+
+    sub = BCQ_DIR if batch else CQ_DIR
+    frames = []
+    for qd in iter_queue_dirs(root, sub, findings):
+        f = read_queue(qd, root, batch=batch, findings=findings, files_out=files_out)
+        if f.height:
+            frames.append(f)
+        if progress is not None:
+            progress(f.height * (BCQ_UNIT if batch else CQ_UNIT).itemsize)
+    if not frames:
+        return pl.DataFrame(schema=cq_schema(batch))
+    return pl.concat(frames, rechunk=True)
+
+
+def queue_ranges(cq: pl.DataFrame) -> pl.DataFrame:
+    """Per queue: ``topic, queue_id, min_offset, max_offset, units, fillers, max_phy_end``.
+
+    ``min_offset`` is the first real (non-filler) unit; ``max_offset`` is one past the last unit (the broker's
+    ``getMaxOffsetInQueue``). ``max_phy_end`` is ``phy_offset + size`` of the last real unit (5.x
+    ``maxPhysicOffset``).
+    """
+    import polars as pl
+
+    real = ~pl.col("filler")
+    return (
+        cq.group_by("topic", "queue_id", maintain_order=True)
+        .agg(
+            pl.col("queue_offset").filter(real).min().alias("min_offset"),
+            (pl.col("queue_offset").max() + 1).alias("max_offset"),
+            pl.len().alias("units"),
+            pl.col("filler").sum().cast(pl.Int64).alias("fillers"),
+            (pl.col("phy_offset") + pl.col("size").cast(pl.Int64)).filter(real).max().alias("max_phy_end"),
+        )
+        .sort("topic", "queue_id")
+    )

@@ -1,0 +1,241 @@
+"""What the workbench knows: the state of each store and of the logs, filled by background loaders.
+
+This module never parses anything itself: it calls the parsers and analyses named in docs/CONTRACTS.md
+(imported lazily) and records either their result or a one-line reason why there is none. A missing API
+(another engineer's module not landed yet) is recorded as ``unavailable`` with the missing name, so the
+screen can say "not available" instead of raising.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import RmqInspectError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+class Unavailable(Exception):
+    """The API this view needs is not present in this build."""
+
+
+def api(module: str, name: str) -> Any:
+    """``rmqinspect.<module>.<name>`` or :class:`Unavailable` (never ImportError/AttributeError)."""
+    try:
+        mod = importlib.import_module(f"rmqinspect.{module}")
+    except ModuleNotFoundError as e:
+        if e.name and e.name.startswith("rmqinspect"):
+            raise Unavailable(f"rmqinspect.{module}.{name} is not available in this build") from e
+        raise
+    try:
+        return getattr(mod, name)
+    except AttributeError as e:
+        raise Unavailable(f"rmqinspect.{module}.{name} is not available in this build") from e
+
+
+def api_any(*candidates: tuple[str, str]) -> Any:
+    """The first of several places an API may live (the contract's name first)."""
+    last: Unavailable | None = None
+    for module, name in candidates:
+        try:
+            return api(module, name)
+        except Unavailable as e:
+            last = last or e
+    assert last is not None
+    raise last
+
+
+def read_lines_api() -> Any:
+    return api_any(("parsers.logs", "read_lines"), ("parsers.logs.reader", "read_lines"))
+
+
+def parse_text_api() -> Any:
+    return api_any(("parsers.logs", "parse_text"), ("parsers.logs.frame", "parse_text"))
+
+
+def describe_error(e: BaseException) -> str:
+    """One line for the screen: our own errors verbatim, anything else with its type."""
+    if isinstance(e, Unavailable | RmqInspectError):
+        return str(e)
+    if isinstance(e, OSError):
+        return f"{e.strerror or type(e).__name__}: {e.filename or ''}".strip()
+    return f"internal error: {type(e).__name__}: {e}"
+
+
+@dataclass
+class Part:
+    """One piece of loaded data: its value, or why there is none."""
+
+    value: Any = None
+    status: str = "pending"  # pending | ready | error | unavailable
+    message: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "ready"
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        try:
+            self.value = fn()
+            self.status = "ready"
+        except Unavailable as e:
+            self.status, self.message = "unavailable", str(e)
+        except Exception as e:  # shown on screen, never a traceback
+            self.status, self.message = "error", describe_error(e)
+        return self.value
+
+
+def host_of(path: Path) -> str:
+    """A host label for a directory: ``…/broker-a/logs/rocketmqlogs`` → ``broker-a``; ``…/broker-a/store`` too."""
+    parts = path.resolve().parts
+    if len(parts) >= 3 and parts[-1] == "rocketmqlogs" and parts[-2] == "logs":
+        return parts[-3]
+    if parts and parts[-1] in ("store", "logs", "store-at-crash") and len(parts) >= 2:
+        return parts[-2]
+    return parts[-1] if parts else str(path)
+
+
+@dataclass
+class StoreState:
+    path: Path
+    label: str
+    problem: str = ""  # set when the directory cannot be used at all
+    scan: Part = field(default_factory=Part)
+    findings: Part = field(default_factory=Part)
+    summary: Part = field(default_factory=Part)
+    recovery: Part = field(default_factory=Part)
+    progress: float | None = None
+    done: bool = False
+
+    @property
+    def messages(self) -> pl.DataFrame | None:
+        scan = self.scan.value
+        return getattr(scan, "messages", None) if scan is not None else None
+
+
+@dataclass
+class LogsState:
+    dirs: list[Path]
+    problems: list[str] = field(default_factory=list)
+    lines: Part = field(default_factory=Part)
+    events: Part = field(default_factory=Part)
+    done: bool = False
+
+
+def check_dir(path: Path, kind: str) -> str:
+    """Why ``path`` cannot be used as a ``kind`` directory ('' when it can)."""
+    if not path.exists():
+        return f"{kind} directory not found: {path}"
+    if not path.is_dir():
+        return f"{kind} path is not a directory: {path}"
+    try:
+        next(iter(path.iterdir()), None)
+    except OSError as e:
+        return f"{kind} directory cannot be read: {path} ({e.strerror})"
+    return ""
+
+
+def load_store(state: StoreState, progress: Callable[[float], None] | None = None) -> StoreState:
+    """Scan one store (slow; run in a thread worker). Fills every Part of ``state``."""
+    state.problem = check_dir(state.path, "store")
+    if state.problem:
+        for part in (state.scan, state.findings, state.summary, state.recovery):
+            part.status, part.message = "error", state.problem
+        state.done = True
+        return state
+
+    def _progress(*args: Any) -> None:
+        if progress is None or not args:
+            return
+        frac = args[0]
+        if len(args) >= 2 and args[1]:
+            frac = args[0] / args[1]
+        try:
+            progress(max(0.0, min(1.0, float(frac))))
+        except (TypeError, ValueError):
+            pass
+
+    def _scan() -> Any:
+        scan_commitlog = api("parsers.commitlog", "scan_commitlog")
+        # verify_crc=True: the broker's recovery checks body CRCs by default, so findings should too.
+        return scan_commitlog(state.path, verify_crc=True, progress=_progress)
+
+    scan = state.scan.run(_scan)
+    state.findings.run(lambda: _store_findings(state.path, scan))
+    if scan is None and state.findings.status != "ready":
+        state.findings.status, state.findings.message = state.scan.status, state.scan.message
+    state.summary.run(lambda: api("analysis.store_summary", "store_summary")(state.path))
+    state.recovery.run(lambda: _recovery(state.path))
+    state.done = True
+    return state
+
+
+def _store_findings(path: Path, scan: Any) -> pl.DataFrame:
+    from ..findings import findings_frame
+
+    try:
+        check = api("analysis.integrity", "check_store")
+    except Unavailable:
+        if scan is None:
+            raise
+        return findings_frame(list(getattr(scan, "findings", [])))
+    result = check(path)
+    return _as_findings_frame(result)
+
+
+def _as_findings_frame(result: Any) -> pl.DataFrame:
+    import polars as pl
+
+    from ..findings import findings_frame
+
+    if isinstance(result, pl.DataFrame):
+        return result
+    found = getattr(result, "findings", result)
+    if isinstance(found, pl.DataFrame):
+        return found
+    return findings_frame(list(found))
+
+
+def _recovery(path: Path) -> Any:
+    return api("analysis.recovery", "predict_recovery")(path)
+
+
+def load_logs(state: LogsState) -> LogsState:
+    """Read and merge every log directory, then extract events (slow; run in a thread worker)."""
+    import polars as pl
+
+    usable = []
+    for d in state.dirs:
+        problem = check_dir(d, "logs")
+        if problem:
+            state.problems.append(problem)
+        else:
+            usable.append(d)
+    if not usable:
+        msg = "; ".join(state.problems) or "no log directory given"
+        for part in (state.lines, state.events):
+            part.status, part.message = "error", msg
+        state.done = True
+        return state
+
+    def _read() -> pl.DataFrame:
+        read_lines = read_lines_api()
+        frames = [read_lines([d], host=host_of(d), tz=None) for d in usable]
+        frames = [f for f in frames if f.height]
+        if not frames:
+            return read_lines([usable[0]], host=host_of(usable[0]), tz=None)
+        df = pl.concat(frames, how="diagonal_relaxed")
+        return df.sort(["ts", "host", "file", "line_no"], nulls_last=True, maintain_order=True)
+
+    lines = state.lines.run(_read)
+    if lines is not None:
+        state.events.run(lambda: api("analysis.events", "extract_events")(lines))
+    else:
+        state.events.status, state.events.message = state.lines.status, state.lines.message
+    state.done = True
+    return state

@@ -1,0 +1,102 @@
+"""Keep the merged lines frame growing as log files grow and rotate (``rmqinspect.live.follow``).
+
+The followers are positioned *before* the initial read, so a line written during that read is seen by
+both; such lines are dropped here by (host, file, line_no) against what the read returned. New text is
+parsed with ``parsers.logs.parse_text`` and events extracted from the new lines only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .data import Unavailable, api, check_dir, describe_error, host_of, parse_text_api
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from .data import LogsState
+
+
+@dataclass
+class LiveLogs:
+    logs: LogsState
+    followers: list[tuple[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    busy: bool = False
+    appended: int = 0
+
+    def start(self) -> None:
+        try:
+            follower_cls = api("live.follow", "DirFollower")
+        except Unavailable as e:
+            self.notes.append(str(e))
+            return
+        for d in self.logs.dirs:
+            if check_dir(d, "logs"):
+                continue
+            try:
+                fol = follower_cls(d, backlog=0, use_watchdog=False)
+                fol.poll_once()
+            except Exception as e:
+                self.notes.append(f"cannot follow {d}: {describe_error(e)}")
+                continue
+            self.followers.append((host_of(d), fol))
+
+    def stop(self) -> None:
+        for _, fol in self.followers:
+            with contextlib.suppress(Exception):
+                fol.close()
+        self.followers.clear()
+
+    def poll(self) -> bool:
+        """Read what arrived; append it to the logs state. True if anything was added."""
+        import polars as pl
+
+        new_frames: list[pl.DataFrame] = []
+        for host, fol in self.followers:
+            try:
+                items = fol.poll_once()
+            except Exception as e:
+                self.notes.append(f"follow {host}: {describe_error(e)}")
+                continue
+            for item in items:
+                text = getattr(item, "text", None)
+                if text is None:
+                    kind = getattr(item, "kind", "")
+                    if kind in ("rotated", "truncated", "deleted", "warning"):
+                        self.notes.append(f"{host} {item.file}: {kind} {item.detail}".strip())
+                    continue
+                try:
+                    df = parse_text_api()(
+                        text, file=item.file, host=host, tz=None, first_line_no=item.first_line_no
+                    )
+                except Exception as e:
+                    self.notes.append(f"parse {item.file}: {describe_error(e)}")
+                    continue
+                new_frames.append(df)
+        if not new_frames:
+            return False
+        new = pl.concat(new_frames, how="diagonal_relaxed")
+        return self._append(new)
+
+    def _append(self, new: pl.DataFrame) -> bool:
+        import polars as pl
+
+        lines = self.logs.lines.value
+        if lines is not None and lines.height:
+            known = lines.group_by(["host", "file"]).agg(pl.col("line_no").max().alias("_max"))
+            new = new.join(known, on=["host", "file"], how="left").filter(
+                pl.col("_max").is_null() | (pl.col("line_no") > pl.col("_max"))
+            ).drop("_max")
+        if not new.height:
+            return False
+        self.logs.lines.value = pl.concat([lines, new.select(lines.columns)], how="vertical_relaxed") if lines is not None else new
+        self.appended += new.height
+        if self.logs.events.ready:
+            with contextlib.suppress(Exception):
+                ev = api("analysis.events", "extract_events")(new)
+                old = self.logs.events.value
+                self.logs.events.value = pl.concat([old, ev], how="diagonal_relaxed") if old is not None else ev
+        return True

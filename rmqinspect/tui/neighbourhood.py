@@ -1,0 +1,97 @@
+"""The bytes around a finding's offset, and the decoded records that lie there.
+
+Bytes are read with ``parsers.fileio`` (read-only pread, tolerant of short reads); the records come from the
+scan's messages frame (``file`` + ``phy_offset`` + ``size``), so each coloured span is a record the parser
+decoded — nothing is re-parsed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from ..render.safe import inert
+from .data import api, describe_error
+from .widgets.hexview import Span
+
+if TYPE_CHECKING:
+    import polars as pl
+
+BEFORE = 128
+AFTER = 384
+
+
+@dataclass
+class Neighbourhood:
+    file: str
+    offset: int
+    base: int = 0
+    data: bytes = b""
+    spans: list[Span] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def focus(self) -> int:
+        return self.offset
+
+    def summary(self) -> Text:
+        out = Text()
+        out.append(f"{inert(self.file)} @ {self.offset}", style="bold")
+        out.append(f"  bytes {self.base}…{self.base + len(self.data)}\n", style="dim")
+        if not self.records:
+            out.append("no decoded record in this window\n", style="dim")
+        for r in self.records:
+            out.append(
+                f"  record at file offset {r['_pos']} (phy {r.get('phy_offset')}) size {r.get('size')} "
+                f"topic {inert(str(r.get('topic')))} q{r.get('queue_id')}#{r.get('queue_offset')}\n"
+            )
+        return out
+
+
+def _resolve(root: Path, file: str) -> Path:
+    p = Path(file)
+    if p.is_absolute():
+        return p
+    for cand in (root / file, root / "commitlog" / file):
+        if cand.exists():
+            return cand
+    return root / file
+
+
+def neighbourhood(root: Path, messages: pl.DataFrame | None, file: str, offset: int) -> Neighbourhood:
+    nb = Neighbourhood(file, offset)
+    path = _resolve(Path(root), file)
+    nb.base = max(0, offset - BEFORE)
+    try:
+        open_ro = api("parsers.fileio", "open_ro")
+        pread_exact = api("parsers.fileio", "pread_exact")
+        with open_ro(path) as fd:
+            nb.data = pread_exact(fd, offset + AFTER - nb.base, nb.base)
+    except Exception as e:
+        nb.error = f"cannot read {file}: {describe_error(e)}"
+        return nb
+    if messages is None or not {"file", "phy_offset", "size"} <= set(messages.columns):
+        return nb
+    import polars as pl
+
+    name = path.name
+    try:
+        file_start = int(name)
+    except ValueError:
+        return nb
+    lo, hi = nb.base, nb.base + len(nb.data)
+    rows = messages.filter(
+        (pl.col("file").str.ends_with(name))
+        & (pl.col("phy_offset") - file_start < hi)
+        & (pl.col("phy_offset") - file_start + pl.col("size") > lo)
+    ).head(16)
+    for r in rows.to_dicts():
+        pos = int(r["phy_offset"]) - file_start
+        r["_pos"] = pos
+        nb.records.append(r)
+        nb.spans.append(Span(pos, int(r["size"]), f"record phy {r['phy_offset']}", f"topic={r.get('topic')}"))
+    return nb

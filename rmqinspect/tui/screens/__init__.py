@@ -1,0 +1,1 @@
+"""One module per workbench screen (Textual mode)."""

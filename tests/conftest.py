@@ -1,0 +1,45 @@
+"""Shared test fixtures: the lab package on sys.path and the bundled samples.
+
+Kept small and stable on purpose; other test modules depend on these names:
+``samples_dir`` (fixture), ``sample_runs`` (fixture: list of sample run dirs, may be empty),
+``load_manifest(run_dir)`` (helper, also importable as ``from conftest import load_manifest``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB_DIR = ROOT / "lab"
+SAMPLES_DIR = ROOT / "samples"
+
+if str(LAB_DIR) not in sys.path:
+    sys.path.insert(0, str(LAB_DIR))
+
+
+def sample_run_dirs() -> list[Path]:
+    """Every ``samples/rmq-<version>/`` that holds a manifest.json, oldest version name first."""
+    if not SAMPLES_DIR.is_dir():
+        return []
+    return sorted(p for p in SAMPLES_DIR.iterdir() if (p / "manifest.json").is_file())
+
+
+def load_manifest(run_dir: Path) -> dict[str, Any]:
+    """The parsed manifest.json of a sample run (schema: lab/README.md)."""
+    from rmqlab.manifest import load
+
+    return load(run_dir)
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES_DIR
+
+
+@pytest.fixture(scope="session")
+def sample_runs() -> list[Path]:
+    return sample_run_dirs()

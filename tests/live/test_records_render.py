@@ -1,0 +1,154 @@
+"""Chunks → records/events, the filters, coalescing, and how a batch is rendered (text and NDJSON)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from rmqinspect.errors import UsageError
+from rmqinspect.live.follow import Chunk, Notice, coalesce
+from rmqinspect.live.records import GREP_WINDOW, RecordFilter, RecordParser, merge_backlog
+from rmqinspect.render.tail import TailRenderer, event_label, human_bytes, ndjson
+
+
+def chunk(file: str, first: int, *lines: str, backlog: bool = False) -> Chunk:
+    return Chunk(file, f"/x/{file}", first, "\n".join(lines), len(lines), time.monotonic(), backlog)
+
+
+LAG = "2026-11-28 08:00:00 INFO BrokerControllerScheduledThread1 - CommitLog: slave fall behind master 1234567bytes"
+FLUSH = "2026-11-28 08:00:01 INFO FlushRealTimeService - Flush data to disk costs 850 ms"
+PLAIN = "2026-11-28 08:00:02 INFO main - nothing to see"
+WARN = "2026-11-28 08:00:03 WARN PopReviveService_0 - skip revive topic because timerWheelEnable is false"
+
+
+@pytest.fixture(scope="module")
+def parser() -> RecordParser:
+    return RecordParser(host="h")
+
+
+def test_records_keep_raw_head_and_events_get_their_record_seq(parser: RecordParser) -> None:
+    p = parser.parse([chunk("broker.log", 10, LAG, PLAIN), chunk("store.log", 3, FLUSH)])
+    assert p.records["raw"].to_list() == [LAG, PLAIN, FLUSH]
+    assert p.records["line_no"].to_list() == [10, 11, 3]
+    ev = {r["type"]: r for r in p.events.iter_rows(named=True)}
+    assert ev["ha_lag_bytes"]["bytes"] == 1234567 and ev["flush_cost_ms"]["ms"] == 850
+    seq = dict(zip(p.records["raw"].to_list(), p.records["seq"].to_list(), strict=True))
+    assert ev["ha_lag_bytes"]["seq"] == seq[LAG] and ev["flush_cost_ms"]["seq"] == seq[FLUSH]
+
+
+def test_events_stay_with_the_right_record_across_a_rotation_in_one_batch(parser: RecordParser) -> None:
+    """After a rotation line numbers restart: (file, line_no) repeats inside one batch."""
+    p = parser.parse([chunk("broker.log", 1, PLAIN), chunk("broker.log", 1, LAG)])
+    (lag_seq,) = p.events.filter(p.events["type"] == "ha_lag_bytes")["seq"].to_list()
+    assert p.records.filter(p.records["seq"] == lag_seq)["raw"].item() == LAG
+
+
+def test_event_labels_show_key_fields_as_an_operator_reads_them(parser: RecordParser) -> None:
+    p = parser.parse([chunk("broker.log", 1, LAG, FLUSH)])
+    labels = [event_label(r) for r in p.events.iter_rows(named=True)]
+    assert labels[0].startswith("ha_lag_bytes 1.2 MB")
+    assert labels[1].startswith("flush_cost_ms 850 ms")
+    assert human_bytes(999) == "999 B" and human_bytes(1_500_000_000) == "1.5 GB"
+    assert event_label({"type": "broker_config", "key": "brokerIP1", "value": "10.0.0.1"}) == (
+        "broker_config brokerIP1=10.0.0.1"
+    )
+
+
+def test_filters_level_grep_type_events_only(parser: RecordParser) -> None:
+    p = parser.parse([chunk("broker.log", 1, LAG, FLUSH, PLAIN, WARN)])
+
+    def raws(f: RecordFilter) -> list[str]:
+        return f.apply(p).records["raw"].to_list()
+
+    build = RecordFilter.build
+    assert raws(build(level="warn", grep=None, types=[], events_only=False)) == [WARN]
+    assert raws(build(level=None, grep="(?i)FLUSH", types=[], events_only=False)) == [FLUSH]
+    assert raws(build(level=None, grep=None, types=["flush_*"], events_only=False)) == [FLUSH]
+    assert raws(build(level=None, grep=None, types=["ha_lag_bytes,flush_cost_ms"], events_only=False)) == [
+        LAG,
+        FLUSH,
+    ]
+    assert raws(build(level=None, grep=None, types=[], events_only=True)) == [LAG, FLUSH]
+    f = build(level=None, grep=None, types=["flush_cost_ms"], events_only=False)
+    assert f.apply(p).events["type"].to_list() == ["flush_cost_ms"]
+    with pytest.raises(UsageError):
+        f.expand_types(["ha_lag_bytes"])
+    assert f.expand_types(["flush_cost_ms", "ha_lag_bytes"]) == ["flush_cost_ms"]
+
+
+def test_grep_on_a_huge_line_is_bounded_and_does_not_backtrack(parser: RecordParser) -> None:
+    huge = "2026-11-28 08:00:00 INFO t - " + "a" * (8 << 20) + "NEEDLE"
+    p = parser.parse([chunk("broker.log", 1, huge, PLAIN)])
+    t0 = time.monotonic()
+    # a pattern that is catastrophic for a backtracking engine on a run of "a"s
+    out = RecordFilter.build(level=None, grep=r"(a+)+b", types=[], events_only=False).apply(p)
+    assert out.records.height == 0
+    assert time.monotonic() - t0 < 5
+    # beyond GREP_WINDOW characters of one record, nothing is searched
+    far = RecordFilter.build(level=None, grep="NEEDLE", types=[], events_only=False).apply(p)
+    assert far.records.height == 0 and len(huge) > GREP_WINDOW
+
+
+def test_backlog_merge_orders_by_time_then_arrival_and_keeps_last_n(parser: RecordParser) -> None:
+    a = parser.parse([chunk("broker.log", 1, LAG, WARN, backlog=True)])  # 08:00:00, 08:00:03
+    b = parser.parse([chunk("store.log", 1, FLUSH, PLAIN, backlog=True)])  # 08:00:01, 08:00:02
+    m = merge_backlog([a, b], 3)
+    assert m.records["raw"].to_list() == [FLUSH, PLAIN, WARN]
+    assert m.events["type"].to_list() == ["flush_cost_ms"]
+
+
+def test_coalesce_joins_contiguous_chunks_per_file_but_not_across_notices() -> None:
+    items = [
+        chunk("a.log", 1, "1", "2"),
+        chunk("b.log", 1, "x"),
+        chunk("a.log", 3, "3"),
+        Notice("rotated", "a.log"),
+        chunk("a.log", 1, "new"),
+    ]
+    out = coalesce(items)
+    assert [(c.file, c.first_line_no, c.text) for c in out if isinstance(c, Chunk)] == [
+        ("a.log", 1, "1\n2\n3"),
+        ("b.log", 1, "x"),
+        ("a.log", 1, "new"),
+    ]
+    assert isinstance(out[2], Notice)
+
+
+def test_render_plain_and_coloured(parser: RecordParser) -> None:
+    p = parser.parse([chunk("broker.log", 1, WARN, "java.net.ConnectException: x", "\tat a.B(B.java:1)")])
+    text = TailRenderer().render(p)
+    assert text == (
+        f"broker.log {WARN}\nbroker.log java.net.ConnectException: x\nbroker.log \tat a.B(B.java:1)\n"
+    )
+    col = TailRenderer(color_system="standard").render(p)
+    assert "\x1b[1;33mWARN\x1b[0m" in col
+
+
+def test_render_highlights_events_and_is_inert(parser: RecordParser) -> None:
+    evil = "2026-11-28 08:00:00 INFO main - \x1b[2J\x1b]8;;http://x\x07[red]x[/red]\x9b"
+    p = parser.parse([chunk("broker.log", 1, LAG, evil), chunk("evil\x1b[31m.log", 1, PLAIN)])
+    text = TailRenderer(color_system="standard").render(p)
+    assert "◆ ha_lag_bytes 1.2 MB" in text
+    for bad in ("\x1b[2J", "\x1b]8", "\x07", "\x9b", "\x1b[31m.log"):
+        assert bad not in text
+    assert "␛[2J" in text and "[red]x[/red]" in text and "evil␛[31m.log" in text
+
+
+def test_render_clips_megabyte_lines_for_display(parser: RecordParser) -> None:
+    long = "2026-11-28 08:00:00 INFO main - " + "z" * 100_000
+    text = TailRenderer(max_line_chars=1000).render(parser.parse([chunk("b.log", 1, long)]))
+    assert len(text) < 1100 and text.rstrip().endswith(f"… (+{len(long) - 1000} chars)")
+
+
+def test_ndjson_lines_then_their_events_with_frame_field_names(parser: RecordParser) -> None:
+    p = parser.parse([chunk("broker.log", 1, PLAIN, LAG)])
+    rows = [json.loads(x) for x in ndjson(p).splitlines()]
+    assert [("type" in r, r["line_no"]) for r in rows] == [(False, 1), (False, 2), (True, 2)]
+    ev = rows[2]
+    assert ev["type"] == "ha_lag_bytes" and ev["bytes"] == 1234567 and ev["file"] == "broker.log"
+    assert {"ts", "type", "host", "file", "line_no", "level", "statement"} <= set(ev)
+    assert "seq" not in ev and "raw" not in rows[0] and "seq" not in rows[0]
+    only_events = [json.loads(x) for x in ndjson(p, lines=False).splitlines()]
+    assert [r["type"] for r in only_events] == ["ha_lag_bytes"]

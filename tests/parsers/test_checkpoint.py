@@ -1,0 +1,49 @@
+"""Checkpoint parser: the five i64 fields, derived recovery timestamps, damage as findings."""
+
+from __future__ import annotations
+
+import struct
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rmqinspect.findings import Finding
+from rmqinspect.parsers.checkpoint import CHECKPOINT_SIZE, decode_checkpoint
+
+
+def _cp(*vals: int) -> bytes:
+    b = struct.pack(">5q", *vals)
+    return b + bytes(CHECKPOINT_SIZE - len(b))
+
+
+def test_fields_and_derived_min_timestamps() -> None:
+    fs: list[Finding] = []
+    cp = decode_checkpoint(_cp(1_700_000_010_000, 1_700_000_009_000, 1_700_000_000_000, 777, 888), findings=fs)
+    assert cp is not None and fs == []
+    assert (cp.physic_msg_ts, cp.logics_msg_ts, cp.index_msg_ts) == (1_700_000_010_000, 1_700_000_009_000,
+                                                                       1_700_000_000_000)
+    assert (cp.master_flushed_offset, cp.confirm_phy_offset) == (777, 888)
+    assert cp.min_timestamp == 1_700_000_006_000  # min(physic, logics) - 3000
+    assert cp.min_timestamp_index == 1_700_000_000_000
+    assert cp.version_hint == "5.1.1+"
+
+
+def test_zero_checkpoint_min_timestamp_clamps_to_zero() -> None:
+    cp = decode_checkpoint(_cp(0, 0, 0, 0, 0))
+    assert cp is not None and cp.min_timestamp == 0 and cp.version_hint == "any"
+
+
+def test_short_and_negative_become_findings() -> None:
+    fs: list[Finding] = []
+    cp = decode_checkpoint(struct.pack(">3q", -1, 5, 6), findings=fs)
+    assert cp is not None and cp.physic_msg_ts == -1 and cp.confirm_phy_offset == 0
+    assert {(f.check, f.offset) for f in fs} == {("checkpoint_truncated", 24), ("checkpoint_value", 0)}
+    fs.clear()
+    assert decode_checkpoint(b"\x00" * 10, findings=fs) is None
+    assert fs[0].check == "checkpoint_truncated"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=5000))
+def test_any_bytes_never_raise(buf: bytes) -> None:
+    decode_checkpoint(buf, findings=[])

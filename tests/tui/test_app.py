@@ -1,0 +1,272 @@
+"""Interaction tests: drive the workbench with key presses (Pilot) on real lab samples."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+from tui_helpers import screen_text, settle
+
+from rmqinspect.tui.app import LIGHT_THEME, make_app, screen_classes
+from rmqinspect.tui.commands import palette_entries
+from rmqinspect.tui.screens.help import HelpScreen
+from rmqinspect.tui.screens.logs import LogsScreen
+from rmqinspect.tui.screens.message import MessageScreen
+from rmqinspect.tui.widgets.frame_view import FrameView
+from rmqinspect.tui.widgets.hexview import HexView
+
+SIZE = (120, 36)
+
+
+async def test_missing_dirs_are_explained_on_screen(tmp_path: Path) -> None:
+    app = make_app([tmp_path / "no-logs"], [tmp_path / "no-store"], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "store directory not found" in text
+        assert "logs directory not found" in text
+        for key in "23456":
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert "store directory not found" in screen_text(app)
+        await pilot.press("2")
+        await settle(pilot)
+        assert "not found" in screen_text(app)
+
+
+async def test_a_file_given_as_store_is_a_message_not_a_crash(tmp_path: Path) -> None:
+    f = tmp_path / "notadir"
+    f.write_text("x")
+    app = make_app([], [f], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "store path is not a directory" in screen_text(app)
+
+
+async def test_log_text_is_inert(tmp_path: Path) -> None:
+    d = tmp_path / "h1" / "logs" / "rocketmqlogs"
+    d.mkdir(parents=True)
+    (d / "broker.log").write_bytes(
+        b"2024-03-05 14:07:31 WARN main - odd [bold red]markup[/] and \x1b[31mescape\x1b[0m\n"
+    )
+    app = make_app([d], [], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "odd [bold red]markup[/] and ␛[31mescape␛[0m" in text
+
+
+async def test_filter_logs_by_regex_and_level(broker_logs: Path) -> None:
+    app = make_app([broker_logs], [], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lines = app.logs.lines.value  # what the parser returned is what must be shown
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#log-lines", FrameView)
+        assert table.row_count == lines.height
+        await pilot.press("f", *"(?i)register", "enter")
+        await settle(pilot)
+        expected = lines.filter(
+            pl.col("message").fill_null("").str.contains("(?i)register")
+            | pl.col("continuation").fill_null("").str.contains("(?i)register")
+        )
+        assert table.row_count == expected.height
+        assert f"{expected.height}/{lines.height} lines" in screen_text(app)
+        await pilot.press("x")  # clear
+        await settle(pilot)
+        await pilot.press("l", "l")  # all → INFO → WARN
+        await settle(pilot)
+        warn = lines.filter(pl.col("level").is_in(["WARN", "ERROR"]))
+        assert table.row_count == warn.height
+        assert "level≥WARN" in screen_text(app)
+
+
+async def test_bad_regex_says_so(broker_logs: Path) -> None:
+    app = make_app([broker_logs], [], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("f", "(", "[", "enter")
+        await settle(pilot)
+        assert "bad regex" in screen_text(app)
+
+
+async def test_search_moves_cursor_to_next_and_previous_match(broker_logs: Path) -> None:
+    app = make_app([broker_logs], [], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        await pilot.press("slash", *"WARN|store", "enter")
+        await settle(pilot)
+        table = screen.query_one("#log-lines", FrameView)
+        assert screen.hits, "the sample has matching lines"
+        first = table.cursor
+        assert first == screen.hits[0]
+        await pilot.press("n")
+        assert table.cursor == (screen.hits[1] if len(screen.hits) > 1 else screen.hits[0])
+        await pilot.press("N")
+        assert table.cursor == first
+
+
+async def test_jump_to_time(broker_logs: Path) -> None:
+    app = make_app([broker_logs], [], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ts = app.logs.lines.value["ts"].drop_nulls().sort()
+        target = ts[ts.len() // 2]
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("g", *target.strftime("%Y-%m-%d %H:%M:%S"), "enter")
+        await settle(pilot)
+        row = app.screen.query_one("#log-lines", FrameView).current
+        assert row is not None and row["ts"] >= target
+
+
+async def test_follow_a_live_appended_line(logs_copy: Path) -> None:
+    app = make_app([logs_copy], [], follow=True, poll_interval=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#log-lines", FrameView)
+        before = table.row_count
+        table.action_edge(1)
+        with (logs_copy / "broker.log").open("a") as f:
+            f.write("2099-01-01 00:00:00 WARN main - appended by the live test\n")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and table.row_count == before:
+            await pilot.pause(0.1)
+        await settle(pilot)
+        assert table.row_count == before + 1
+        assert table.current is not None and table.current["message"] == "appended by the live test"
+        assert "appended by the live test" in screen_text(app)
+
+
+async def test_navigate_to_message_and_open_hex_view(broker_store: Path) -> None:
+    app = make_app([], [broker_store], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        msgs = app.stores[0].messages
+        assert msgs is not None
+        if not msgs.height:
+            pytest.skip("sample store has no messages yet")
+        row = msgs.row(msgs.height // 2, named=True)
+        await pilot.press("4")
+        await settle(pilot)
+        table = app.screen.query_one("#messages", FrameView)
+        assert table.row_count == msgs.height
+        await pilot.press("s", *f"@{row['phy_offset']}", "enter")
+        await settle(pilot)
+        assert table.row_count == 1 and table.current["phy_offset"] == row["phy_offset"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageScreen)
+        await pilot.press("r")
+        await settle(pilot)
+        text = screen_text(app)
+        assert f"{row['phy_offset']:08x}  " in text  # hex rows start at the record's offset
+        assert "TOTALSIZE" in text and "STORETIMESTAMP" in text  # legend beside the dump at 120 columns
+        legend = app.screen.query_one(HexView).legend.render().plain  # type: ignore[union-attr]
+        assert re.search(rf"TOTALSIZE +{row['size']}\n", legend)
+        assert row["topic"] in legend
+        await pilot.press("escape")
+        assert not isinstance(app.screen, MessageScreen)
+
+
+async def test_damaged_store_shows_finding_and_bytes(tmp_path: Path, broker_store: Path) -> None:
+    from rmqinspect.parsers.commitlog import scan_commitlog
+
+    store = tmp_path / "store"
+    shutil.copytree(broker_store, store)
+    msgs = scan_commitlog(store).messages
+    if msgs.height < 3:
+        pytest.skip("sample store has too few messages")
+    victim = msgs.row(1, named=True)
+    path = store / victim["file"]
+    data = bytearray(path.read_bytes())
+    pos = victim["phy_offset"] - int(path.name) + 4
+    data[pos : pos + 4] = b"\x00\x00\x00\x00"  # wipe the magic of the second record
+    path.write_bytes(bytes(data))
+    app = make_app([], [store], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "damaged" in screen_text(app) or "suspicious" in screen_text(app)
+        await pilot.press("5")
+        await settle(pilot)
+        findings = app.screen.query_one("#findings", FrameView)
+        assert findings.row_count >= 1
+        # move to a finding that has an offset, open its bytes
+        for i in range(findings.row_count):
+            if findings.row(i)["offset"] is not None:
+                findings.cursor = i
+                break
+        await pilot.press("enter")
+        await settle(pilot)
+        offset = findings.current["offset"]
+        assert app.screen.query_one("#bytes-pane").display
+        assert f"@ {offset}" in screen_text(app)
+
+
+async def test_help_lists_every_screen_binding(broker_logs: Path) -> None:
+    app = make_app([broker_logs], [], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        help_plain = app.screen.query_one("#help-text").render().plain  # type: ignore[union-attr]
+        for cls in screen_classes().values():
+            for b in cls.BINDINGS:
+                assert b.description in help_plain  # type: ignore[union-attr]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_has_an_entry_for_every_action(broker_logs: Path) -> None:
+    app = make_app([broker_logs], [], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {t for t, _, _ in palette_entries(app)}
+        for cls in screen_classes().values():
+            for b in cls.BINDINGS:
+                assert f"{cls.TITLE_TEXT}: {b.description}" in titles  # type: ignore[union-attr]
+        for name in ("Overview", "Logs", "Timeline", "Store", "Integrity", "Charts", "Help"):
+            assert name in titles
+        # a palette entry runs on its screen: "Logs: Level" switches to Logs and applies the filter
+        entry = next(cb for t, _, cb in palette_entries(app) if t == "Logs: Level")
+        await entry()  # type: ignore[misc]
+        await settle(pilot)
+        assert isinstance(app.screen, LogsScreen) and app.screen.flt.min_level == "INFO"
+
+
+async def test_theme_toggles_between_dark_and_light() -> None:
+    app = make_app([], [], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+t")
+        assert app.theme == LIGHT_THEME
+        await pilot.press("ctrl+t")
+        assert app.theme != LIGHT_THEME
+
+
+async def test_keypress_answered_while_store_loads(broker_store: Path, broker_logs: Path) -> None:
+    app = make_app([broker_logs], [broker_store], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        t0 = time.perf_counter()
+        await pilot.press("2")
+        await pilot.pause()
+        assert isinstance(app.screen, LogsScreen)
+        assert time.perf_counter() - t0 < 1.0
+        await settle(pilot)
