@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         per_file = (fsize - 8) // probe_size
         last = remaining_target < fsize
         n = per_file if not last else max(1, min(per_file, remaining_target // probe_size))
-        m, size, topic, t, q, qo, phy, uniq, keys = build_file(g0, n, a.body, a.topics, a.queues, rng, base)
+        m, size, topic, t, q, _qo, phy, uniq, keys = build_file(g0, n, a.body, a.topics, a.queues, rng, base)
         path = out / "commitlog" / f"{base:020d}"
         with open(path, "wb") as f:
             f.write(m.tobytes())

@@ -7,6 +7,7 @@ Kept small and stable on purpose; other test modules depend on these names:
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB_DIR = ROOT / "lab"
-SAMPLES_DIR = ROOT / "samples"
+# RMQ_SAMPLES_DIR points the suite at other lab runs (e.g. a fresh `lab/run` before it replaces samples/)
+SAMPLES_DIR = Path(os.environ.get("RMQ_SAMPLES_DIR", ROOT / "samples"))
 
 if str(LAB_DIR) not in sys.path:
     sys.path.insert(0, str(LAB_DIR))

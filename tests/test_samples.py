@@ -83,8 +83,11 @@ def test_broker_properties_file_matches_manifest(run):
         text = (run_dir / p["name"] / "broker.properties").read_text()
         props = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
         assert props == p["properties"]
-        assert int(props["mappedFileSizeCommitLog"]) == p["mapped_file_size_commitlog"]
-        assert int(props["mappedFileSizeConsumeQueue"]) == p["mapped_file_size_consume_queue"]
+        # 4.4.0 spells the keys mapedFileSize… (as the reference guide does), later versions mappedFileSize…
+        commitlog = props.get("mappedFileSizeCommitLog", props.get("mapedFileSizeCommitLog"))
+        consume_queue = props.get("mappedFileSizeConsumeQueue", props.get("mapedFileSizeConsumeQueue"))
+        assert commitlog is not None and int(commitlog) == p["mapped_file_size_commitlog"]
+        assert consume_queue is not None and int(consume_queue) == p["mapped_file_size_consume_queue"]
         assert props["brokerRole"] == p["role"] and props["flushDiskType"] == p["flush"]
         assert int(props["listenPort"]) == p["listen_port"]
 

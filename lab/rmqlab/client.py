@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ class Client:
         self.namesrv_addr = namesrv_addr
         self.work = work
         self.prefix = prefix
+        self.children: list[subprocess.Popen[bytes]] = []
         work.mkdir(parents=True, exist_ok=True)
 
     def command(self, cmd: str, out: Path, *args: str, sysprops: dict[str, str] | None = None) -> list[str]:
@@ -30,8 +34,18 @@ class Client:
     def start(self, cmd: str, out: Path, *args: str, sysprops: dict[str, str] | None = None
               ) -> subprocess.Popen[bytes]:
         with open(self.work / f"{out.stem}.stderr", "ab") as log:
-            return subprocess.Popen(self.command(cmd, out, *args, sysprops=sysprops), stdout=log, stderr=log,
-                                    start_new_session=True)
+            child = subprocess.Popen(self.command(cmd, out, *args, sysprops=sysprops), stdout=log, stderr=log,
+                                     start_new_session=True)
+        self.children.append(child)
+        return child
+
+    def kill_all(self) -> None:
+        """Kills client JVMs still running (a background sender when a run fails half-way)."""
+        for child in self.children:
+            if child.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
 
     def run(self, cmd: str, name: str, *args: str, timeout: float = 600,
             sysprops: dict[str, str] | None = None) -> list[dict[str, Any]]:

@@ -3,8 +3,9 @@
 Roles and flush types follow /work/shared/reference/2m-2s-sync/*.properties (broker-a and broker-b:
 SYNC_MASTER + SYNC_FLUSH, their slaves SLAVE + ASYNC_FLUSH). Deviations from the reference, and why:
   * ports/paths are the lab's own (everything on 127.0.0.1, one directory per process);
-  * store files are tiny so commitlog, consumequeue and index files roll over with little traffic
-    (and the reference's ``mapedFileSize…`` keys are misspelt, so RocketMQ would ignore them anyway);
+  * store files are tiny so commitlog, consumequeue and index files roll over with little traffic;
+    the size keys are spelt as the version spells them: ``mapedFileSize…`` (4.4.0, as in the
+    reference files) or ``mappedFileSize…`` (4.9.x, 5.x) — a wrong spelling is silently ignored;
   * maxMessageSize is 128 KiB instead of 64 KiB so bodies just above 64 KiB can be stored;
   * registerNameServerPeriod is 10 s (default 30 s) so registration incidents fit in a short run;
   * 5.x: timerWheelEnable=false, because the timer wheel preallocates a ~38 MB file.
@@ -119,6 +120,8 @@ def broker_properties(spec: BrokerSpec, home: Path, port: int, namesrv_addr: str
         "transactionCheckInterval": "5000",
     }
     props.update(overrides or {})
+    if dist.mapped_file_key_prefix == "maped":
+        props = {k.replace("mappedFileSize", "mapedFileSize"): v for k, v in props.items()}
     if dist.major >= 5:
         props["timerWheelEnable"] = "false"
     if bind_loopback and dist.major >= 5:

@@ -47,6 +47,18 @@ class Dist:
         return int(self.version.split(".")[0])
 
     @property
+    def mapped_file_key_prefix(self) -> str:
+        """``maped`` for 4.4.0-era stores (``mapedFileSizeCommitLog``), ``mapped`` for later ones.
+
+        Read from the store jar itself: a misspelt key is silently ignored by the broker, which
+        would then preallocate 1 GiB commitlog files.
+        """
+        jar = self.lib / f"rocketmq-store-{self.version}.jar"
+        with zipfile.ZipFile(jar) as zf:
+            cls = zf.read("org/apache/rocketmq/store/config/MessageStoreConfig.class")
+        return "maped" if b"setMapedFileSizeCommitLog" in cls else "mapped"
+
+    @property
     def classpath(self) -> str:
         return f"{self.lib}/*"
 
@@ -79,7 +91,7 @@ def _resolve_jars(version: str, root: Path) -> Path:
         shutil.rmtree(lib)
     cmd = ["mvn", "-q", "-B", "-f", str(root / "pom.xml"), "dependency:copy-dependencies",
            f"-DoutputDirectory={lib}"]
-    last = ""
+    last: list[str] = []
     for _attempt in range(2):  # Maven Central fails transiently now and then: retry once
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode == 0:
@@ -92,6 +104,16 @@ def _resolve_jars(version: str, root: Path) -> Path:
     return lib
 
 
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Never touches an unchanged file: 5.x brokers rescan their logback file every 30 s, and in the
+    lab a rewritten (even identical) config made running 5.3.3 brokers stop logging altogether."""
+    if path.exists() and path.read_bytes() == data:
+        return
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
 def _prepare_home(version: str, lib: Path, home: Path) -> None:
     """ROCKETMQ_HOME/conf: 5.x logback files extracted from the jars, 4.x files written from the catalogue."""
     conf = home / "conf"
@@ -102,9 +124,13 @@ def _prepare_home(version: str, lib: Path, home: Path) -> None:
             name = f"rmq.{kind}.logback.xml"
             with zipfile.ZipFile(jar) as zf:
                 if name in zf.namelist():
-                    (conf / name).write_bytes(zf.read(name))
+                    _write_if_changed(conf / name, zf.read(name))
     else:
-        logback4.write_conf(conf)
+        staging = home / "conf.new"
+        logback4.write_conf(staging, version)
+        for f in staging.iterdir():
+            _write_if_changed(conf / f.name, f.read_bytes())
+        shutil.rmtree(staging)
 
 
 def _compile_client(lib: Path, classes: Path) -> None:

@@ -92,6 +92,9 @@ def running_broker(version: str, workdir: Path, *, store_overrides: dict[str, st
             store_dir=broker.proc.home / "store", home=broker.proc.home,
             client=Client(dist, ns.addr, workdir / "_client", prefix), pid=broker.proc.pid,
         )
-        yield live
+        try:
+            yield live
+        finally:
+            live.client.kill_all()
         broker.proc.stop()
         ns.proc.stop()

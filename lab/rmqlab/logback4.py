@@ -53,10 +53,11 @@ NAMESRV_FILES: tuple[LogFile, ...] = (
 _ROOT = "${user.home}/logs/rocketmqlogs"
 
 
-def _appender(f: LogFile, *, broker: bool, never_discard: bool) -> str:
-    # 4.9.3+ brokers: live file under ${brokerLogDir}, rolled files under otherdays/${brokerLogDir}.
-    sub = "${brokerLogDir}/" if broker else ""
-    rolled_sub = "otherdays/${brokerLogDir}/" if broker else "otherdays/"
+def _appender(f: LogFile, *, broker_log_dir: bool, never_discard: bool) -> str:
+    # 4.9.3+ brokers: live file under ${brokerLogDir}, rolled files under otherdays/${brokerLogDir}
+    # (§1.4); before 4.9.3 there is no per-broker directory and BrokerStartup sets no brokerLogDir.
+    sub = "${brokerLogDir}/" if broker_log_dir else ""
+    rolled_sub = "otherdays/${brokerLogDir}/" if broker_log_dir else "otherdays/"
     encoder = ""
     if f.pattern is not None:
         encoder = (
@@ -92,12 +93,12 @@ def _appender(f: LogFile, *, broker: bool, never_discard: bool) -> str:
     return text
 
 
-def _config(files: tuple[LogFile, ...], console_logger: str, *, broker: bool) -> str:
+def _config(files: tuple[LogFile, ...], console_logger: str, *, broker: bool, broker_log_dir: bool) -> str:
     parts = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
              "<!-- Written by rmqlab from log-catalogue.md §1.2-1.5 (RocketMQ 4.x distribution layout). -->\n",
              "<configuration>\n"]
     for f in files:
-        parts.append(_appender(f, broker=broker, never_discard=not broker))
+        parts.append(_appender(f, broker_log_dir=broker and broker_log_dir, never_discard=not broker))
     parts.append(
         '    <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">\n'
         "        <append>true</append>\n"
@@ -124,8 +125,15 @@ def _config(files: tuple[LogFile, ...], console_logger: str, *, broker: bool) ->
     return "".join(parts)
 
 
-def write_conf(conf_dir: Path) -> None:
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
+
+
+def write_conf(conf_dir: Path, version: str = "4.9.7") -> None:
     """Writes logback_broker.xml and logback_namesrv.xml into ``conf_dir`` (= $ROCKETMQ_HOME/conf)."""
     conf_dir.mkdir(parents=True, exist_ok=True)
-    (conf_dir / "logback_broker.xml").write_text(_config(BROKER_FILES, "RocketmqConsole", broker=True))
-    (conf_dir / "logback_namesrv.xml").write_text(_config(NAMESRV_FILES, "RocketmqNamesrvConsole", broker=False))
+    per_broker_dir = _version_tuple(version) >= (4, 9, 3)
+    (conf_dir / "logback_broker.xml").write_text(
+        _config(BROKER_FILES, "RocketmqConsole", broker=True, broker_log_dir=per_broker_dir))
+    (conf_dir / "logback_namesrv.xml").write_text(
+        _config(NAMESRV_FILES, "RocketmqNamesrvConsole", broker=False, broker_log_dir=False))

@@ -17,6 +17,13 @@ from . import cluster
 SCHEMA_VERSION = 1
 
 
+def _size(props: dict[str, str] | None, suffix: str) -> int | None:
+    """A file size as the broker was configured (key spelt ``mapped…`` or, in 4.4.0, ``maped…``)."""
+    props = props or {}
+    value = props.get(f"mapped{suffix}", props.get(f"maped{suffix}"))
+    return int(value) if value is not None else None
+
+
 def _process(m: cluster.Member, pids: list[int]) -> dict[str, Any]:
     spec = m.spec
     is_broker = m.kind == "broker"
@@ -33,8 +40,8 @@ def _process(m: cluster.Member, pids: list[int]) -> dict[str, Any]:
         "store_dir": f"{m.name}/store" if is_broker else None,
         "log_dir": f"{m.name}/logs/rocketmqlogs",
         "properties": m.properties or {},
-        "mapped_file_size_commitlog": cluster.COMMITLOG_FILE_SIZE if is_broker else None,
-        "mapped_file_size_consume_queue": cluster.CONSUME_QUEUE_FILE_SIZE if is_broker else None,
+        "mapped_file_size_commitlog": _size(m.properties, "FileSizeCommitLog") if is_broker else None,
+        "mapped_file_size_consume_queue": _size(m.properties, "FileSizeConsumeQueue") if is_broker else None,
         "pid": pids[0] if pids else None,
         "pids": pids,
     }
@@ -118,11 +125,25 @@ def readme(doc: dict[str, Any]) -> str:
               "Topics: " + ", ".join(f"`{k}` ({len(k)} chars) {v}" for k, v in sorted(topics.items())) + "."]
     if sends:
         lines.append(f"Body sizes {min(s['body_len'] for s in sends)} B … {max(s['body_len'] for s in sends)} B.")
+    failures = Counter(
+        (s["status"], (s.get("error") or "").splitlines()[0][:120] if s.get("error") else "")
+        for s in sends if s["status"] != "SEND_OK"
+    )
+    if failures:
+        lines += ["", "Sends not SEND_OK (status, first line of the client's error):", ""]
+        lines += [f"* {n} × {status}" + (f": {err}" if err else "") for (status, err), n in sorted(failures.items())]
+        lines.append("")
     consumer = doc.get("consumer")
     if consumer:
         lines.append(f"Consumer group `{consumer['group']}` pulled part of `{consumer['topic']}` and committed "
                      + ", ".join(f"{o['broker']}/{o['queue_id']}={o['committed_offset']}" for o in consumer["offsets"])
                      + ".")
+    retry = doc.get("retry_consumer")
+    if retry:
+        redelivered = sum(1 for d in retry["deliveries"] if d["reconsume_times"] > 0)
+        lines.append(f"Push consumer group of {len(retry['group'])} characters answered RECONSUME_LATER once per "
+                     f"message of `{retry['topic']}`; its retry topic `%RETRY%…` has {len(retry['retry_topic'])} "
+                     f"characters; {len(retry['deliveries'])} deliveries, {redelivered} of them redeliveries.")
     lines += ["", "## Incidents (UTC)", "", "| time | type | process | detail |", "|---|---|---|---|"]
     for i in doc["incidents"]:
         lines.append(f"| {_utc(i['ts_ms'])} | {i['type']} | {i['process']} | {i['detail']} |")

@@ -54,7 +54,7 @@ def store_overrides(store: Path, properties: Path | None) -> dict[str, str]:
         properties = store.parent / "broker.properties"
     overrides = _measured_sizes(store)
     if properties is not None:
-        props = _read_properties(properties)
+        props = {k.replace("mapedFileSize", "mappedFileSize"): v for k, v in _read_properties(properties).items()}
         overrides.update({k: props[k] for k in SIZE_KEYS if k in props})
     # alone, a slave would only wait for a master; recovery itself does not depend on the role
     if overrides.get("brokerRole") == "SLAVE":

@@ -101,6 +101,14 @@ class Run:
         self.extra["pids"] = {m.name: [m.proc.pid] for m in members}
         time.sleep(4)
         client = Client(dist, namesrvs[0].addr + ";" + namesrvs[1].addr, self.out / "_client", prefix)
+        try:
+            self._traffic_and_incidents(client, by_name, masters, prefix)
+        finally:
+            client.kill_all()
+        self._shutdown(members)
+
+    def _traffic_and_incidents(self, client: Client, by_name: dict[str, cluster.Member],
+                               masters: list[cluster.Member], prefix: list[str]) -> None:
         topics = [f"{MAIN_TOPIC}:4", f"{MAIN_TOPIC}Order:4", f"{MAIN_TOPIC}Tx:2", f"{RETRY_TOPIC}:2", f"{LONG_TOPIC}:2"]
         self.extra["topic_creation"] = client.run("create-topics", "create-topics",
                                                   ",".join(m.addr for m in masters), *topics)
@@ -129,7 +137,6 @@ class Run:
         self.extra["runtime_before_shutdown"] = {
             m.name: self._runtime(client, m, f"runtime-final-{m.name}") for m in masters
         }
-        self._shutdown(members)
 
     def _add_sends(self, rows: list[dict[str, Any]], phase: str) -> None:
         for r in rows:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..data import KnownKeys, fmt_version, known_keys
-from ..findings import Finding
+from ..findings import Finding, Severity
 from ..parsers.properties import PropertiesFile
 
 INT_TYPES = {
@@ -165,7 +165,7 @@ def _unknown_key(b: BrokerConf, key: str, value: str, line: int) -> Finding:
         eff = b.props.values.get(new)
         used = eff if eff is not None else default
         tail = f"the broker uses {new}={used}" + (f", not {value}" if value.strip() != str(used) else "")
-        sev = "info" if eff is None and value.strip() == str(default) else "warning"
+        sev: Severity = "info" if eff is None and value.strip() == str(default) else "warning"
         return Finding(
             sev,
             "config.renamed_key",
@@ -382,9 +382,9 @@ def _value_checks(b: BrokerConf) -> list[Finding]:
                         '("The Name Server Address[...] illegal")',
                     )
                 )
-    for key, port in (("listenPort", b.listen_port), ("haListenPort", b.ha_port)):
-        if not 0 < port < 65536:
-            out.append(_f("error", "config.out_of_range", b, "listenPort", f"{key} {port} is not a TCP port"))
+    for pkey, pnum in (("listenPort", b.listen_port), ("haListenPort", b.ha_port)):
+        if not 0 < pnum < 65536:
+            out.append(_f("error", "config.out_of_range", b, "listenPort", f"{pkey} {pnum} is not a TCP port"))
     if b.fast_port <= 0:
         out.append(
             _f(
@@ -462,9 +462,10 @@ def _value_checks(b: BrokerConf) -> list[Finding]:
                 "config.out_of_range",
                 b,
                 "maxMessageSize",
-                f"maxMessageSize={mms} but a commitlog file holds {cls} bytes: a record is the body plus at least "
-                f"{MIN_RECORD_OVERHEAD} bytes (header, topic, properties, end-of-file blank), so bodies above "
-                f"{cls - MIN_RECORD_OVERHEAD} bytes pass the size check and still cannot be stored",
+                f"maxMessageSize={mms} but a commitlog file holds {cls} bytes and a record needs at least "
+                f"{MIN_RECORD_OVERHEAD} bytes beyond its body (header, topic, properties, the file's 8-byte end "
+                f"blank): bodies above {cls - MIN_RECORD_OVERHEAD} bytes can never be stored, although "
+                "maxMessageSize suggests they can",
             )
         )
     for key in ("fileReservedTime", "defaultTopicQueueNums"):
@@ -548,7 +549,7 @@ def _host_pair(host: str, a: BrokerConf, b: BrokerConf) -> list[Finding]:
                     "config.shared_store_path",
                     x,
                     "storePathRootDir",
-                    f"host {host}: {x.label} and {y.label} ({y.path}) share storePathRootDir {shared}{assumed}: "
+                    f"host {host}: {x.label} and {y.label} ({posixpath.basename(y.path)}) share storePathRootDir {shared}{assumed}: "
                     "the second to start fails with 'Lock failed,MQ already started' (ROOT/lock), "
                     "and consumequeue/index/checkpoint/config would be mixed",
                 )
@@ -562,7 +563,7 @@ def _host_pair(host: str, a: BrokerConf, b: BrokerConf) -> list[Finding]:
                     "config.shared_store_path",
                     a,
                     "storePathCommitLog",
-                    f"host {host}: {a.label} and {b.label} ({b.path}) write the same commitlog directory {d}",
+                    f"host {host}: {a.label} and {b.label} ({posixpath.basename(b.path)}) write the same commitlog directory {d}",
                 )
             )
     ports_a = {"listenPort": a.listen_port, "HA port": a.ha_port, "fast remoting port": a.fast_port}
@@ -576,7 +577,7 @@ def _host_pair(host: str, a: BrokerConf, b: BrokerConf) -> list[Finding]:
                         "config.port_clash",
                         a,
                         "listenPort",
-                        f"host {host}: {a.label} {ka} {pa} = {b.label} ({b.path}) {kb}: the second broker cannot bind it",
+                        f"host {host}: {a.label} {ka} {pa} = {b.label} ({posixpath.basename(b.path)}) {kb}: the second broker cannot bind it",
                     )
                 )
     return out
@@ -621,7 +622,7 @@ def _group_checks(name: str, group: list[BrokerConf]) -> list[Finding]:
                     "config.two_masters",
                     b,
                     "brokerRole",
-                    f"broker group {name} has {len(masters)} masters: {', '.join(m.path for m in masters)}",
+                    f"broker group {name} has {len(masters)} masters: {', '.join(posixpath.basename(m.path) for m in masters)}",
                 )
             )
     ids: dict[int, list[BrokerConf]] = {}
@@ -636,7 +637,7 @@ def _group_checks(name: str, group: list[BrokerConf]) -> list[Finding]:
                         "config.duplicate_broker_id",
                         b,
                         "brokerId",
-                        f"broker group {name}: brokerId {bid} is used by {', '.join(s.path for s in same)}",
+                        f"broker group {name}: brokerId {bid} is used by {', '.join(posixpath.basename(s.path) for s in same)}",
                     )
                 )
     for m in masters:
@@ -696,7 +697,6 @@ def _logged_snapshot(events: Any) -> list[dict[str, Any]]:
             or r["ts"] is None
             or cur["last_ts"] is None
             or (r["ts"] - cur["last_ts"]).total_seconds() > 10
-            or r["key"] in cur["values"]
         )
         if new:
             cur = {
@@ -743,11 +743,14 @@ def compare_with_logs(brokers: list[BrokerConf], log_dirs: list[str], *, tz: str
             dump["dir"] = d
             dumps.append(dump)
     for b in brokers:
-        cands = [x for x in dumps if x["values"].get("brokerName") == b.name]
-        if len(cands) > 1:
-            cands = [
-                x for x in cands if _same(b.listen_port, str(x["values"].get("listenPort", "")))
-            ] or cands
+        # 5.x dumps only each config class's own fields: brokerName/brokerId (BrokerIdentity) are absent,
+        # so a dump is matched by listenPort, and by brokerName where it is present.
+        cands = [
+            x
+            for x in dumps
+            if _same(b.listen_port, str(x["values"].get("listenPort", "")))
+            and x["values"].get("brokerName", b.name) == b.name
+        ]
         if not cands:
             out.append(
                 _f(
@@ -755,7 +758,7 @@ def compare_with_logs(brokers: list[BrokerConf], log_dirs: list[str], *, tz: str
                     "config.boot_unknown",
                     b,
                     None,
-                    f"no configuration dump for brokerName={b.name} in the logs given",
+                    f"no configuration dump for listenPort={b.listen_port} in the logs given",
                 )
             )
             continue

@@ -276,14 +276,42 @@ def check_pair(m: Side, s: Side, start: int | None) -> None:
         )
 
 
+def sibling_properties(store: Store) -> Path | None:
+    """``broker.properties`` next to the store root (the lab's and many installs' layout), if any."""
+    p = store.root.parent / "broker.properties"
+    return p if p.is_file() else None
+
+
+def check_roles(ms: Store, ss: Store) -> list[Finding]:
+    """With both brokers' .properties beside their stores: refuse two masters or two broker groups; say
+    when MASTER_STORE is configured as the slave (arguments swapped)."""
+    from ..parsers.properties import read_properties
+    from .config_lint import MASTER_ROLES, build
+
+    pm, ps = sibling_properties(ms), sibling_properties(ss)
+    if pm is None or ps is None:
+        return []
+    bm, _ = build(read_properties(pm), None, (5, 3, 3))
+    bs, _ = build(read_properties(ps), None, (5, 3, 3))
+    if bm.role in MASTER_ROLES and bs.role in MASTER_ROLES:
+        raise UsageError(f"not a master/slave pair: {pm} and {ps} are both masters ({bm.role}, {bs.role})")
+    if bm.name != bs.name:
+        raise UsageError(f"not a master/slave pair: brokerName {bm.name} ({pm}) vs {bs.name} ({ps})")
+    out = []
+    if bm.role == "SLAVE" and bs.role in MASTER_ROLES:
+        out.append(Finding("warning", "diff_swapped", str(pm), bm.line("brokerRole"),
+                           "MASTER_STORE's broker.properties says SLAVE and SLAVE_STORE's says master: arguments swapped?"))
+    return out
+
+
 def diff_stores(master: str | Path, slave: str | Path, *, chunk: int = CHUNK) -> DiffResult:
     import polars as pl
 
     ms, ss = open_store(master), open_store(slave)
     if ms.root.resolve() == ss.root.resolve():
         raise UsageError("MASTER_STORE and SLAVE_STORE are the same directory")
+    findings: list[Finding] = check_roles(ms, ss)
     m, s = _scan(ms), _scan(ss)
-    findings: list[Finding] = []
     me, se = m.valid_end or 0, s.valid_end or 0
     start = max(m.first_offset or 0, s.first_offset or 0)
     end = min(me, se)

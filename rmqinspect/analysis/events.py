@@ -91,15 +91,6 @@ def empty_events_frame() -> pl.DataFrame:
     return pl.DataFrame(schema=events_schema())
 
 
-@cache
-def _anchor_table() -> tuple[list[str], dict[str, list[int]]]:
-    by_anchor: dict[str, list[int]] = {}
-    for i, p in enumerate(PATTERNS):
-        for a in p.anchors:
-            by_anchor.setdefault(a, []).append(i)
-    return list(by_anchor), by_anchor
-
-
 def _group_names(regex: str) -> list[str]:
     import re
 
@@ -126,9 +117,11 @@ def _apply(p: EventPattern, rows: pl.DataFrame) -> pl.DataFrame:
     import polars as pl
 
     groups = _group_names(p.regex)
-    extracted = rows.filter(pl.col("message").str.contains(p.regex))
-    if groups:
-        extracted = extracted.with_columns(_g=pl.col("message").str.extract_groups(p.regex))
+    # one regex pass: a wrapping group tells whether the row matched at all (all groups may be optional)
+    wrapped = f"(?P<_m>{p.regex})"
+    extracted = rows.with_columns(_g=pl.col("message").str.extract_groups(wrapped)).filter(
+        pl.col("_g").struct.field("_m").is_not_null()
+    )
     merged: dict[str, list[pl.Expr]] = {}
     for name in groups:
         base = name.split("__", 1)[0]
@@ -216,48 +209,173 @@ def _config_events(lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _finish(df: pl.DataFrame) -> pl.DataFrame:
-    """Derived fields shared by many types: exception class, address parts, basenames, busy rows."""
+def _derive(part: pl.DataFrame) -> pl.DataFrame:
+    """Fields derived from others (exception class, address parts, basenames, list fields), per part,
+    only where their inputs exist — so a part never grows columns it has no values for."""
     import polars as pl
 
     from ..parsers.logs.layouts import EXCEPTION_HEAD_RE
 
-    schema = events_schema()
-    for name, dt in schema.items():
-        if name not in df.columns:
-            df = df.with_columns(pl.lit(None, dtype=dt).alias(name))
-    addr = pl.col("remote_addr").str.strip_chars_start("/")
-    df = df.with_columns(
-        exception=pl.coalesce(pl.col("exception"), pl.col("continuation").str.extract(EXCEPTION_HEAD_RE, 1)),
-        remote_ip=pl.coalesce(pl.col("remote_ip"), addr.str.replace(r":\d+$", "")),
-        remote_port=pl.coalesce(
-            pl.col("remote_port"), addr.str.extract(r":(\d+)$", 1).cast(pl.Int64, strict=False)
-        ),
-        basename=pl.coalesce(pl.col("basename"), pl.col("path").str.split("/").list.last()),
-        key_parts=pl.when(pl.col("type") == "stats")
-        .then(pl.col("key").str.split("@"))
-        .otherwise(pl.col("key_parts")),
-        max_ms=pl.when(pl.col("max_ms") != PERF_COUNTER_NO_MAX).then(pl.col("max_ms")),
-        kind=pl.col("kind").replace({"commitLog": "physic", "consumeQueue": "logics", "ha ": "ha"}),
-        offsets=pl.when(pl.col("type") == "store_bug")
-        .then(
-            pl.col("detail")
-            .str.extract_all(r"(?:[=:(]|: )-?\d+")
+    cols = set(part.columns)
+    ex: list[pl.Expr] = []
+    exc = pl.col("continuation").str.extract(EXCEPTION_HEAD_RE, 1)
+    ex.append((pl.coalesce(pl.col("exception"), exc) if "exception" in cols else exc).alias("exception"))
+    if "remote_addr" in cols:
+        addr = pl.col("remote_addr").str.strip_chars_start("/")
+        ex += [
+            addr.str.replace(r":\d+$", "").alias("remote_ip"),
+            addr.str.extract(r":(\d+)$", 1).cast(pl.Int64, strict=False).alias("remote_port"),
+        ]
+    if "path" in cols:
+        ex.append(pl.col("path").str.split("/").list.last().alias("basename"))
+    if "key" in cols and part["type"][0] == "stats":
+        ex.append(pl.col("key").str.split("@").alias("key_parts"))
+    if "max_ms" in cols:
+        ex.append(pl.when(pl.col("max_ms") != PERF_COUNTER_NO_MAX).then(pl.col("max_ms")).alias("max_ms"))
+    if "kind" in cols:
+        ex.append(pl.col("kind").replace({"commitLog": "physic", "consumeQueue": "logics", "ha ": "ha"}))
+    if "detail" in cols and part["type"][0] == "store_bug":
+        d = pl.col("detail")
+        ex += [
+            d.str.extract_all(r"(?:[=:(]|: )-?\d+")
             .list.eval(pl.element().str.extract(r"(-?\d+)", 1).cast(pl.Int64, strict=False))
+            .alias("offsets"),
+            d.str.extract(r"Topic: (\S+)", 1).alias("topic"),
+            d.str.extract(r"QID: (\d+)", 1).cast(pl.Int64, strict=False).alias("qid"),
+            d.str.extract(r"pre file (.+)$", 1).alias("files"),
+        ]
+    return part.with_columns(ex).drop("continuation")
+
+
+def _finish(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Parts → the events frame: derived fields, busy rows, file order, the full stable schema.
+
+    Memory: only the union of columns that occur is materialised by the concat; every other schema
+    column is added afterwards as a literal null (Polars keeps those as scalars, not N-row buffers).
+    """
+    import polars as pl
+
+    schema = events_schema()
+    parts = [_derive(p) for p in parts]
+    busy = [
+        p.filter(pl.col("slow_ms") > BUSY_SLOW_MS).with_columns(
+            type=pl.lit("broker_busy"), _pat=pl.lit(1 << 30, pl.Int32)
         )
-        .otherwise(pl.col("offsets")),
-        topic=pl.coalesce(pl.col("topic"), pl.col("detail").str.extract(r"Topic: (\S+)", 1)),
-        qid=pl.coalesce(
-            pl.col("qid"), pl.col("detail").str.extract(r"QID: (\d+)", 1).cast(pl.Int64, strict=False)
-        ),
-        files=pl.coalesce(pl.col("files"), pl.col("detail").str.extract(r"pre file (.+)$", 1)),
+        for p in parts
+        if p.height and p["type"][0] == "watermark"
+    ]
+    df = pl.concat([*parts, *[b for b in busy if b.height]], how="diagonal_relaxed")
+    df = df.sort("_row", "_pat").drop("_row", "_pat")  # file order; one line's events in pattern order
+    missing = [pl.lit(None, dtype=dt).alias(n) for n, dt in schema.items() if n not in df.columns]
+    df = df.with_columns(missing).select(list(schema))
+    mismatched = {n: dt for n, dt in schema.items() if df.schema[n] != dt}
+    return df.cast(mismatched) if mismatched else df  # type: ignore[arg-type]
+
+
+def _watermark_fast(p: EventPattern, rows: pl.DataFrame) -> pl.DataFrame:
+    """``[WATERMARK] <queue> Queue Size: <n> SlowTimeMills: <m>`` cut with two literal finds (the
+    highest-volume statement: one line per queue per second); other [WATERMARK] shapes fall back."""
+    import polars as pl
+
+    m = pl.col("message")
+    q = m.str.find(" Queue Size: ", literal=True)
+    w = m.str.find(" SlowTimeMills: ", literal=True)
+    size = m.str.slice(q + 13, w - q - 13).cast(pl.Int64, strict=False)
+    slow = m.str.slice(w + 16).cast(pl.Int64, strict=False)
+    got = rows.with_columns(queue=m.str.slice(12, q - 12), size=size, slow_ms=slow).filter(
+        pl.col("size").is_not_null() & pl.col("slow_ms").is_not_null()
     )
-    busy = df.filter((pl.col("type") == "watermark") & (pl.col("slow_ms") > BUSY_SLOW_MS)).with_columns(
-        type=pl.lit("broker_busy"), _row=pl.col("_row")
+    return got.select(
+        "_row", "ts", pl.lit(p.type).alias("type"), "host", "file", "line_no", "level",
+        pl.lit(p.stmt).alias("statement"), "continuation", "queue", "size", "slow_ms",
+    )  # fmt: skip
+
+
+_FAST = {"W1": _watermark_fast}
+
+
+#: Message prefix length used to route rows straight to their pattern (a hash join, no string search).
+PREFIX_LEN = 10
+_META = set(".^$*+?()[]{}|\\")
+
+
+def _literal_prefix(regex: str) -> str:
+    """The literal text a ``^``-anchored regex starts with (escapes resolved), up to the first metachar."""
+    if not regex.startswith("^"):
+        return ""
+    out, i = [], 1
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\" and i + 1 < len(regex) and not regex[i + 1].isalnum():
+            out.append(regex[i + 1])
+            i += 2
+            continue
+        if c in _META:
+            break
+        out.append(c)
+        i += 1
+    lit = "".join(out)
+    # a quantifier after the last literal char makes that char optional: drop it
+    if i < len(regex) and regex[i] in "?*{" and lit:
+        lit = lit[:-1]
+    return lit
+
+
+@cache
+def _routing() -> tuple[dict[str, list[int]], list[str], dict[str, list[int]]]:
+    """(prefix key → patterns) for ``^``-anchored patterns with a long literal start; anchors for the rest."""
+    by_prefix: dict[str, list[int]] = {}
+    by_anchor: dict[str, list[int]] = {}
+    for i, p in enumerate(PATTERNS):
+        lit = _literal_prefix(p.regex)
+        if len(lit) >= PREFIX_LEN:
+            by_prefix.setdefault(lit[:PREFIX_LEN], []).append(i)
+        else:
+            for a in p.anchors:
+                by_anchor.setdefault(a, []).append(i)
+    return by_prefix, list(by_anchor), by_anchor
+
+
+def _pairs(base: pl.DataFrame) -> pl.DataFrame:
+    """(row, pattern) candidates: prefix-routed rows by a join, the rest by one Aho-Corasick pass."""
+    import polars as pl
+
+    by_prefix, anchors, by_anchor = _routing()
+    ptable = pl.DataFrame(
+        [(k, i) for k, idxs in by_prefix.items() for i in idxs],
+        schema={"_k": pl.Utf8, "pat": pl.UInt32},
+        orient="row",
     )
-    if busy.height:
-        df = pl.concat([df, busy], how="vertical_relaxed")
-    return df.sort("_row", "type", maintain_order=True).select(list(schema)).cast(schema)  # type: ignore[arg-type]
+    routed = (
+        base.select(pl.col("_row"), pl.col("message").str.slice(0, PREFIX_LEN).alias("_k"))
+        .join(ptable, on="_k", how="inner")
+        .select("_row", "pat")
+    )
+    cand = base.select("_row", "message").filter(pl.col("message").str.contains_any(anchors))
+    if cand.height:
+        atable = pl.DataFrame(
+            [(a, i) for a, idxs in by_anchor.items() for i in idxs],
+            schema={"a": pl.Utf8, "pat": pl.UInt32},
+            orient="row",
+        )
+        hits = (
+            cand.select(
+                pl.col("_row"), pl.col("message").str.extract_many(anchors, overlapping=True).alias("a")
+            )
+            .explode("a")
+            .drop_nulls("a")
+            .join(atable, on="a", how="inner")
+            .select("_row", "pat")
+            .unique()  # an anchor can occur twice in one line; prefix-routed pairs are unique already
+        )
+        routed = pl.concat([routed, hits], how="vertical")
+    return routed
+
+
+def _wanted(p: EventPattern, want: set[str] | None) -> bool:
+    if want is None or p.type in want or want & set(p.type_by_file.values()):
+        return True
+    return p.type == "watermark" and "broker_busy" in want
 
 
 def extract_events(lines: pl.DataFrame, *, types: list[str] | tuple[str, ...] | None = None) -> pl.DataFrame:
@@ -267,39 +385,27 @@ def extract_events(lines: pl.DataFrame, *, types: list[str] | tuple[str, ...] | 
     if lines.height == 0:
         return empty_events_frame()
     want = set(types) if types else None
-    anchors, by_anchor = _anchor_table()
     base = lines.select(
         "ts", "host", "file", "line_no", "level", "thread", "message", "continuation"
     ).with_row_index("_row")
-    cand = base.filter(pl.col("message").str.contains_any(anchors))
     parts: list[pl.DataFrame] = []
-    if cand.height:
-        hits = cand.select(
-            pl.col("_row"), pl.col("message").str.extract_many(anchors, overlapping=True).alias("a")
-        )
-        hits = hits.explode("a").drop_nulls("a").unique(maintain_order=True)
-        table = pl.DataFrame(
-            [(a, i) for a, idxs in by_anchor.items() for i in idxs],
-            schema={"a": pl.Utf8, "pat": pl.Int64},
-            orient="row",
-        )
-        pairs = hits.join(table, on="a", how="inner").select("_row", "pat").unique(maintain_order=True)
-        for (pat,), rows in pairs.partition_by("pat", as_dict=True, maintain_order=True).items():
+    pairs = _pairs(base)
+    if pairs.height:
+        for (pat,), rows in pairs.partition_by("pat", as_dict=True).items():
             p = PATTERNS[int(pat)]  # type: ignore[call-overload]
-            if want is not None and p.type not in want and not (want & set(p.type_by_file.values())):
-                if not (p.type == "watermark" and "broker_busy" in want):
-                    continue
-            sub = cand.join(rows.select("_row"), on="_row", how="semi")
-            got = _apply(p, sub)
+            if not _wanted(p, want):
+                continue
+            sub = base[rows["_row"].sort()]
+            got = _FAST[p.stmt](p, sub) if p.stmt in _FAST else _apply(p, sub)
             if got.height:
-                parts.append(got)
+                parts.append(got.with_columns(_pat=pl.lit(int(pat), pl.Int32)))
     if want is None or "broker_config" in want:
         cfg = _config_events(base)
         if cfg.height:
-            parts.append(cfg)
+            parts.append(cfg.with_columns(_pat=pl.lit(-1, pl.Int32)))
     if not parts:
         return empty_events_frame()
-    out = _finish(pl.concat(parts, how="diagonal_relaxed"))
+    out = _finish(parts)
     if want is not None:
         out = out.filter(pl.col("type").is_in(list(want)))
     return out

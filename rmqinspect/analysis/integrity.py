@@ -88,6 +88,13 @@ def _unit_pos(unit: int) -> pl.Expr:
     )
 
 
+def as_strings(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
+    """Categorical name columns (CQ/index frames) as Utf8, for joins and string ops against other frames."""
+    import polars as pl
+
+    return df.with_columns(pl.col(c).cast(pl.Utf8) for c in cols if c in df.columns)
+
+
 def check_cq_file_sizes(files: Iterable[MappedFile]) -> list[Finding]:
     files = list(files)
     sizes = Counter(f.size for f in files if f.size > 0)
@@ -117,7 +124,7 @@ def check_cq_vs_commitlog(
 
     if cq.height == 0:
         return []
-    units = cq.filter(~pl.col("filler")).with_columns(_unit_pos(unit))
+    units = as_strings(cq.filter(~pl.col("filler")), "topic", "file").with_columns(_unit_pos(unit))
     recs = msgs.select(
         "phy_offset",
         pl.col("size").alias("r_size"),
@@ -235,7 +242,7 @@ def check_cq_order(cq: pl.DataFrame, unit: int = 20) -> list[Finding]:
     """Within a queue, commitlog offsets must increase with queue offsets (the dispatcher appends in order)."""
     import polars as pl
 
-    real = cq.filter(~pl.col("filler")).with_columns(_unit_pos(unit))
+    real = as_strings(cq.filter(~pl.col("filler")), "topic", "file").with_columns(_unit_pos(unit))
     bad = real.with_columns(pl.col("phy_offset").shift(1).over("topic", "queue_id").alias("prev_phy")).filter(
         pl.col("phy_offset") <= pl.col("prev_phy")
     )
@@ -397,6 +404,7 @@ def check_index(
     if entries.height == 0:
         return out
     e = entries if sample is None or entries.height <= sample else entries.sample(sample, seed=seed)
+    e = as_strings(e, "file")
     ent_at = {i.file: (i.geometry.entries_at if i.geometry else 0) for i in infos}
     e = e.with_columns(
         (

@@ -34,7 +34,7 @@ def consumer_lag(
         ranges.select("topic", "queue_id", "min_offset", "max_offset"), on=["topic", "queue_id"], how="left"
     )
     if msgs is not None and msgs.height and cq.height:
-        ts = cq.select("topic", "queue_id", "queue_offset", "phy_offset").join(
+        ts = cq.select(pl.col("topic").cast(pl.Utf8), "queue_id", "queue_offset", "phy_offset").join(
             msgs.select("phy_offset", "store_ts"), on="phy_offset", how="left"
         )
         oldest = ts.rename({"queue_offset": "consumer_offset", "store_ts": "oldest_unconsumed_ts"}).drop(

@@ -390,7 +390,7 @@ def type_summary(ev: pl.DataFrame, types: tuple[str, ...] | list[str]) -> pl.Dat
         .group_by("host", "type", "statement")
         .agg(pl.len().alias("count"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
              pl.col("line_no").first().alias("first_line"), pl.col("file").first().alias("file"))
-        .sort("host", "first", maintain_order=True)
+        .sort("host", "first", "file", "first_line", "type", "statement")
     )  # fmt: skip
 
 
@@ -409,7 +409,7 @@ def disk(ev: pl.DataFrame) -> pl.DataFrame:
         t.group_by("host", "type", "phase", "kind")
         .agg(pl.len().alias("count"), pl.col("ratio").max().alias("max_ratio"), pl.col("ts").min().alias("first"),
              pl.col("ts").max().alias("last"), (pl.col("ok") == False).sum().alias("failed"))  # noqa: E712
-        .sort("host", "first", maintain_order=True)
+        .sort("host", "first", "type", "phase", "kind", nulls_last=True)
     )  # fmt: skip
 
 
@@ -421,7 +421,7 @@ def busy(ev: pl.DataFrame) -> pl.DataFrame:
         t.group_by("host", "queue", "statement")
         .agg(pl.len().alias("count"), pl.col("slow_ms").max().alias("max_slow_ms"),
              pl.col("size").max().alias("max_size"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"))
-        .sort("host", "first", maintain_order=True)
+        .sort("host", "first", "queue", "statement", nulls_last=True)
     )  # fmt: skip
 
 
@@ -449,7 +449,7 @@ def errors(lines: pl.DataFrame, limit: int = 40) -> pl.DataFrame:
              pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
              pl.col("message").first().str.slice(0, 300).alias("example"),
              pl.col("file").first(), pl.col("line_no").first())
-        .sort(["count", "first"], descending=[True, False])
+        .sort(["count", "first", "group"], descending=[True, False, False])
         .head(limit)
     )  # fmt: skip
 

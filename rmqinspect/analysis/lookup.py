@@ -35,16 +35,39 @@ HEX = set("0123456789abcdefABCDEF")
 
 @dataclass
 class Store:
-    """A store root (``storePathRootDir``) with its commitlog directories resolved."""
+    """A store root (``storePathRootDir``) with its commitlog directories resolved.
+
+    Readers are opened lazily and kept: the commitlog listing (``CommitLogReader``) and the index files'
+    headers, geometry and entry counts (``IndexReader``) are read once per command, not once per lookup."""
 
     root: Path
     commitlog: list[Path]
     hash_slot_num: int | None = None
     index_num: int | None = None
+    _reader: Any = field(default=None, repr=False)
+    _index: Any = field(default=None, repr=False)
 
     @property
     def index_dir(self) -> Path:
         return self.root / "index"
+
+    @property
+    def reader(self) -> Any:
+        if self._reader is None:
+            from ..parsers.commitlog import CommitLogReader
+
+            self._reader = CommitLogReader(self.commitlog)
+        return self._reader
+
+    @property
+    def index(self) -> Any:
+        if self._index is None:
+            from ..parsers.index import IndexReader
+
+            self._index = IndexReader(
+                self.index_dir, hash_slot_num=self.hash_slot_num, index_num=self.index_num
+            )
+        return self._index
 
 
 def open_store(path: str | Path, *, hash_slot_num: int | None = None, index_num: int | None = None) -> Store:
@@ -83,10 +106,8 @@ def check_key(s: str) -> str:
 
 
 def _record(store: Store, phy: int) -> dict[str, Any] | None:
-    from ..parsers.commitlog import read_record
-
     try:
-        return read_record(store.commitlog, phy)
+        return store.reader.read(phy)  # type: ignore[no-any-return]
     except NotFoundError:
         return None
 
@@ -120,14 +141,16 @@ def _matches(rec: dict[str, Any], key: str, kind: str, topic: str | None) -> boo
     if topic is not None and rec.get("topic") != topic:
         return False
     if kind == "uniq":
-        return rec.get("uniq_key") == key or shadowed_uniq_key(rec, key)
+        return key in (rec.get("uniq_key"), rec.get("broker_uniq_key")) or shadowed_uniq_key(rec, key)
     return key in (rec.get("keys") or "").split(" ")
 
 
 def shadowed_uniq_key(rec: dict[str, Any], key: str) -> bool:
-    """``key`` is an earlier UNIQ_KEY entry of the record's properties, hidden by a later one."""
+    """``key`` is a UNIQ_KEY entry of the record that a later entry hides from the broker's property map
+    (and so from its index): 5.x batches carry the message's own id, then the batch's."""
     raw = rec.get("properties_raw") or b""
-    return rec.get("uniq_key") != key and f"UNIQ_KEY\x01{key}\x02".encode() in raw
+    broker_key = rec.get("broker_uniq_key", (rec.get("properties") or {}).get("UNIQ_KEY"))
+    return broker_key != key and f"UNIQ_KEY\x01{key}\x02".encode() in raw
 
 
 @dataclass
@@ -143,19 +166,10 @@ def by_key(
     store: Store, key: str, *, kind: str, topic: str | None = None, scan: bool = True, max_hits: int = 64
 ) -> KeyHits:
     """UNIQ_KEY (``kind='uniq'``) or KEYS item (``kind='keys'``) → verified records, index first."""
-    from ..parsers.index import lookup
-
     out = KeyHits()
     seen: set[int] = set()
     for t in [topic] if topic is not None else store_topics(store):
-        hits = lookup(
-            store.index_dir,
-            t,
-            key,
-            max_hits=max_hits,
-            hash_slot_num=store.hash_slot_num,
-            index_num=store.index_num,
-        )
+        hits = store.index.lookup(t, key, max_hits=max_hits)
         for h in hits.iter_rows(named=True):
             rec = _record(store, h["phy_offset"])
             ok = rec is not None and _matches(rec, key, kind, t)
@@ -179,18 +193,27 @@ def scan_for(store: Store, key: str, *, kind: str, topic: str | None = None, lim
     """Fallback: stream the commitlog (bounded chunks, no property maps) and filter each chunk as columns."""
     import polars as pl
 
+    from ..parsers.commitlog_decode import messages_schema
 
-    col = "uniq_key" if kind == "uniq" else "keys"
-    cond = (pl.col(col) == key) if kind == "uniq" else pl.col(col).str.split(" ").list.contains(key)
+    if kind == "uniq":
+        cond = pl.col("uniq_key") == key
+        if "broker_uniq_key" in messages_schema():
+            cond = cond | (pl.col("broker_uniq_key") == key)
+    else:
+        cond = pl.col("keys").str.split(" ").list.contains(key)
     if topic is not None:
         cond = cond & (pl.col("topic") == topic)
     found = _scan(store, cond, limit, properties=False)
     if not found and kind == "uniq":
         # A repeated UNIQ_KEY property (5.x batches: each inner message keeps its own id, then the batch's
         # is appended; the broker's map, and so its index, keep the last) hides the first one from the broker.
-        shadowed = pl.col("properties").list.eval(
-            (pl.element().struct.field("key") == "UNIQ_KEY") & (pl.element().struct.field("value") == key)
-        ).list.any()
+        shadowed = (
+            pl.col("properties")
+            .list.eval(
+                (pl.element().struct.field("key") == "UNIQ_KEY") & (pl.element().struct.field("value") == key)
+            )
+            .list.any()
+        )
         if topic is not None:
             shadowed = shadowed & (pl.col("topic") == topic)
         found = _scan(store, shadowed, limit, properties=True)
@@ -289,30 +312,34 @@ def _store_ts_at(store: Store, phy: int, files: Any) -> int | None:
 
 
 def _queue_len(files: Any) -> int:
-    """Units up to the first invalid one, by binary search inside the last non-empty file."""
+    """Units up to the first invalid one (``ConsumeQueue.recover``): the last file whose first unit is valid,
+    then a binary search inside it (units are written in order, so valid ones are a prefix)."""
     from ..parsers import fileio
 
     if not files or not len(files):
         return 0
-    last = files[len(files) - 1]
-    with fileio.open_ro(last.path) as fd:
-        n = last.size // CQ_UNIT_SIZE
 
-        def valid(i: int) -> bool:
-            b = fileio.pread_exact(fd, CQ_UNIT_SIZE, i * CQ_UNIT_SIZE)
-            if len(b) < CQ_UNIT_SIZE:
-                return False
-            phy, size, _ = struct.unpack(">qiq", b)
-            return phy >= 0 and size > 0
+    def valid(fd: int, i: int) -> bool:
+        b = fileio.pread_exact(fd, CQ_UNIT_SIZE, i * CQ_UNIT_SIZE)
+        if len(b) < CQ_UNIT_SIZE:
+            return False
+        phy, size, _ = struct.unpack(">qiq", b)
+        return phy >= 0 and size > 0
 
-        lo, hi = 0, n  # first invalid unit in [lo, hi]
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if valid(mid):
-                lo = mid + 1
-            else:
-                hi = mid
-    return last.offset // CQ_UNIT_SIZE + lo
+    for k in range(len(files) - 1, -1, -1):
+        mf = files[k]
+        with fileio.open_ro(mf.path) as fd:
+            if not valid(fd, 0):
+                continue
+            lo, hi = 1, mf.size // CQ_UNIT_SIZE  # first invalid unit in [lo, hi]
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if valid(fd, mid):
+                    lo = mid + 1
+                else:
+                    hi = mid
+        return mf.offset // CQ_UNIT_SIZE + lo
+    return files[0].offset // CQ_UNIT_SIZE
 
 
 def by_time(
@@ -394,18 +421,13 @@ def by_time(
 
 def index_entries_for(store: Store, rec: dict[str, Any]) -> list[dict[str, Any]]:
     """Index entries (for its UNIQ_KEY and each KEYS item) that point at this record."""
-    from ..parsers.index import lookup
-
     out = []
-    keys = [("uniq_key", rec.get("uniq_key"))] + [
-        ("keys", k) for k in (rec.get("keys") or "").split(" ") if k
-    ]
+    uniq = dict.fromkeys(x for x in (rec.get("uniq_key"), rec.get("broker_uniq_key")) if x)
+    keys = [("uniq_key", u) for u in uniq] + [("keys", k) for k in (rec.get("keys") or "").split(" ") if k]
     for kind, k in keys:
         if not k:
             continue
-        hits = lookup(
-            store.index_dir, rec["topic"], k, hash_slot_num=store.hash_slot_num, index_num=store.index_num
-        )
+        hits = store.index.lookup(rec["topic"], k)
         for h in hits.filter(hits["phy_offset"] == rec["phy_offset"]).iter_rows(named=True):
             ts = h.pop("store_ts")  # index time: header beginTimestamp + timeDiff (1 s resolution)
             h["index_ts"] = None if ts is None else datetime.fromtimestamp(ts / 1000, UTC)
@@ -423,14 +445,24 @@ def recovery_point(store: Store, version: str | None = None) -> tuple[int | None
     data = load_store(store.root)
     size_errors = len(integrity.check_cq_file_sizes(data.cq_files))
     pred = predict_recovery(
-        RecoveryInputs(data.root, data.scan, data.cq, data.index_files, data.checkpoint, data.abort,
-                       data.crc_verified, size_errors, data.bcq),
+        RecoveryInputs(
+            data.root,
+            data.scan,
+            data.cq,
+            data.index_files,
+            data.checkpoint,
+            data.abort,
+            data.crc_verified,
+            size_errors,
+            data.bcq,
+        ),
         version=version,
     )
     if pred.refuses_to_start:
         return None, f"broker would refuse to start: {pred.refuses_to_start}"
     return pred.recovered_offset, f"{pred.mode} recovery, RocketMQ {pred.version}" + (
-        " (version assumed)" if pred.version_assumed else "")
+        " (version assumed)" if pred.version_assumed else ""
+    )
 
 
 def describe(

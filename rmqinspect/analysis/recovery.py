@@ -23,8 +23,10 @@ recoverAbnormally/isMappedFileMatchedRecover``, ``ConsumeQueue.recover/truncateD
    record (bad/zero magic, CRC mismatch, length invariant, running past the file) ends the log; the broker does
    not skip over it. Stale records with a wrong PHYSICALOFFSET *pass* (the broker never checks it).
    ``recovered_offset`` = that position = the broker's max physical offset after the restart.
-6. **Truncation.** If maxPhyOffsetOfConsumeQueue ≥ recovered_offset, units pointing at ≥ recovered_offset are
-   removed from every queue. Valid records after the queues' end are (re-)dispatched.
+6. **Truncation.** Commitlog files starting after ``recovered_offset`` are deleted. If
+   maxPhyOffsetOfConsumeQueue ≥ recovered_offset, units pointing at ≥ recovered_offset are removed from every
+   queue, and CQ files whose first unit is ≥ recovered_offset are deleted. Valid records after the queues' end
+   are (re-)dispatched.
 7. **Index** (abnormal only): index files whose header endTimestamp > ``checkpoint.indexMsgTimestamp`` are deleted.
 
 Bytes after ``recovered_offset`` stay on disk (truncation only moves the write pointer) until overwritten.
@@ -92,6 +94,8 @@ class RecoveryPrediction:
     cq_truncations: pl.DataFrame  # topic, queue_id, units_dropped, first_dropped_queue_offset
     to_dispatch: int  # valid records the restart would add to consume queues
     index_files_deleted: list[str] = field(default_factory=list)
+    commitlog_files_deleted: list[str] = field(default_factory=list)  # wholly after recovered_offset
+    cq_files_deleted: list[str] = field(default_factory=list)  # whose first unit is ≥ recovered_offset
     crc_verified: bool = True
     notes: list[str] = field(default_factory=list)
     dropped: pl.DataFrame | None = None  # the records that would be cut (phy_offset, topic, queue…, msg_id)
@@ -130,7 +134,13 @@ def _first_record_head(path: Path) -> tuple[int, int] | None:
     return magic, struct.unpack_from(">q", b, at)[0]
 
 
-def predict_recovery(inp: RecoveryInputs, *, version: str | None = None) -> RecoveryPrediction:
+def predict_recovery(
+    inp: RecoveryInputs, *, version: str | None = None, assumed: bool | None = None
+) -> RecoveryPrediction:
+    """Apply the rules of the module docstring for ``version`` (``"5.3.3"``, ``"4.x"``; None → 5.3.3).
+
+    ``assumed`` marks a version that was inferred rather than given (default: ``version is None``).
+    """
     import polars as pl
 
     from ..parsers.commitlog import scan_commitlog
@@ -288,6 +298,17 @@ def predict_recovery(inp: RecoveryInputs, *, version: str | None = None) -> Reco
         .join(kept_units, on="phy_offset", how="anti")
         .height
     )
+    # MappedFileQueue.truncateDirtyFiles: files starting after the offset are deleted
+    cl_deleted = [f for f, st in zip(names, starts, strict=True) if st > recovered]
+    # ConsumeQueue.truncateDirtyLogicFiles: from the last file back, files whose first unit is ≥ the offset go
+    cq_deleted: list[str] = []
+    if truncated:
+        firsts = (
+            cq_all.sort("queue_offset")
+            .group_by("file", maintain_order=True)
+            .agg(pl.col("phy_offset").first())
+        )
+        cq_deleted = sorted(firsts.filter(pl.col("phy_offset") >= recovered)["file"].to_list())
     # 7. index files deleted by an abnormal restart
     deleted: list[str] = []
     if mode == "abnormal":
@@ -295,7 +316,7 @@ def predict_recovery(inp: RecoveryInputs, *, version: str | None = None) -> Reco
         deleted = [i.file for i in inp.index_files if i.header is not None and i.header.end_ts > ix_ts]
     return RecoveryPrediction(
         version=version or DEFAULT_VERSION,
-        version_assumed=version is None,
+        version_assumed=version is None if assumed is None else assumed,
         mode=mode,
         refuses_to_start=refuses,
         start_file=names[idx],
@@ -310,6 +331,8 @@ def predict_recovery(inp: RecoveryInputs, *, version: str | None = None) -> Reco
         cq_truncations=trunc,
         to_dispatch=to_dispatch,
         index_files_deleted=deleted,
+        commitlog_files_deleted=cl_deleted,
+        cq_files_deleted=cq_deleted,
         crc_verified=inp.crc_verified,
         notes=notes,
         dropped=dropped.select(

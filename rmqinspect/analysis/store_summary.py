@@ -229,6 +229,27 @@ def topics_summary(data: StoreData, ranges: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(pl.col("messages").fill_null(0), pl.col("cq_units").fill_null(0)).sort("topic")
 
 
+def infer_version(data: StoreData) -> str | None:
+    """The RocketMQ line that wrote the store, from traces only one line leaves; None if nothing tells.
+
+    5.x: ``abort`` holds a PID, magic-v2 records, topic configs with ``attributes``. 4.x: an empty ``abort``, or
+    topic configs without ``attributes``. (Recovery rules differ by line: see ``analysis.recovery``.)
+    """
+    from ..parsers.commitlog_layout import MAGIC_V2
+
+    if data.abort.content == "pid" or (
+        data.scan.messages.height and (data.scan.messages["magic"] == MAGIC_V2).any()
+    ):
+        return "5.x"
+    if data.abort.content == "empty":
+        return "4.x"
+    topics = data.config.get("topics.json")
+    table = topics.get("topicConfigTable") if isinstance(topics, dict) else None
+    if isinstance(table, dict) and table:
+        return "5.x" if any(isinstance(t, dict) and "attributes" in t for t in table.values()) else "4.x"
+    return None
+
+
 def analyse_store(
     data: StoreData, *, version: str | None = None, index_sample: int | None = 5000
 ) -> StoreReport:
@@ -265,7 +286,8 @@ def analyse_store(
             len(size_findings),
             data.bcq,
         ),
-        version=version,
+        version=version or infer_version(data),
+        assumed=version is None,
     )
     if rec.refuses_to_start:
         fs.append(Finding("error", "recovery_refuses_start", rec.start_file, None, rec.refuses_to_start))

@@ -16,7 +16,7 @@ def command(
 ) -> None:
     """Compare a master's store with its slave's: replication lag (bytes, messages, seconds), the first
     commitlog offset where they differ, consume-queue and config differences, and a verdict.
-    Exit 0 in sync, 1 lagging/diverged, 2 unusable input (e.g. not a master/slave pair)."""
+    Exit 0 in sync, 1 lagging/diverged or a warning, 2 unusable input (e.g. not a master/slave pair)."""
     from ..analysis.diff import diff_stores
     from ..findings import findings_frame
 
@@ -32,4 +32,7 @@ def command(
         from ..render.diff import render_diff
 
         render_diff(Console(), r.summary(), r.queues, r.config, fdf)
-    raise typer.Exit(EXIT_OK if r.verdict.startswith("IN SYNC") else EXIT_FINDINGS)
+    from ..findings import worst_severity
+
+    clean = r.verdict.startswith("IN SYNC") and worst_severity(fdf) in (None, "info")
+    raise typer.Exit(EXIT_OK if clean else EXIT_FINDINGS)

@@ -75,9 +75,12 @@ def _available() -> dict[str, Callable[[Path], pl.DataFrame]]:
 
 
 def command(
-    path: Annotated[Path, typer.Argument(metavar="DIR", help="Store root (or a log directory for lines/events).")],
-    what: Annotated[str, typer.Option("--what", help="messages | consumequeue | index | findings "
-                                                     "(| lines | events).")],
+    path: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Store root (or a log directory for lines/events).")
+    ],
+    what: Annotated[
+        str, typer.Option("--what", help="messages | consumequeue | index | findings (| lines | events).")
+    ],
     out: Annotated[str, typer.Option("-o", "--output", help="Output file (csv/ndjson: '-' for stdout).")],
     fmt: Annotated[str, typer.Option("--format", help="parquet | csv | ndjson.")] = "parquet",
 ) -> None:
@@ -92,9 +95,26 @@ def command(
         raise UsageError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
     _refuse_inside(path, out)
     df = table[what](path)
-    export_frame(df, fmt, out)
+    export_frame(_nested_as_json(df) if fmt == "csv" else df, fmt, out)
     if out != "-":
         typer.echo(f"wrote {df.height} rows to {out}", err=True)
+
+
+def _nested_as_json(df: pl.DataFrame) -> pl.DataFrame:
+    """List/Struct columns as JSON text, vectorised, for CSV (which holds no nested values).
+
+    Works around ``output._csv_ready``, whose per-row ``map_elements`` receives a Series for
+    List(Struct) values (e.g. ``properties``) and fails; reported to the lead.
+    """
+    import polars as pl
+
+    nested = [n for n, t in df.schema.items() if isinstance(t, pl.List | pl.Struct | pl.Array)]
+    if not nested:
+        return df
+    return df.with_columns(
+        pl.struct(pl.col(n).alias("v")).struct.json_encode().str.slice(5).str.head(-1).alias(n)
+        for n in nested
+    )
 
 
 def _refuse_inside(src: Path, out: str) -> None:

@@ -90,7 +90,7 @@ def command(
         return
     if not records:
         what = next(v for k, v in query.items() if k not in ("store", "mode"))
-        raise NotFoundError(f"no message with {query['mode']} {what} in {st.root}")
+        raise NotFoundError(f"no message with {query['mode']} {what} in {st.root}" + _id_hint(st, msg_id))
     rp, src = (None, "skipped (--no-recovery)") if no_recovery else L.recovery_point(st, version)
     docs = []
     for rec in records[:limit]:
@@ -122,3 +122,21 @@ def _print_range(df: Any, query: dict[str, Any], as_json: bool) -> None:
     from ..render.msg import render_list
 
     render_list(Console(), df, f"{df.height} message(s) by store time (consume-queue binary search)")
+
+
+def _id_hint(st: Any, msg_id: str | None) -> str:
+    """For an --id that decodes as an offset msgId: which broker and offset it names, vs this store."""
+    if not msg_id:
+        return ""
+    from ..parsers.commitlog import decode_offset_msg_id
+
+    try:
+        d = decode_offset_msg_id(msg_id)
+    except Exception:
+        return ""
+    first = st.reader.listing[0].offset if len(st.reader.listing) else None
+    from ..analysis.lookup import _record
+
+    rec = _record(st, first) if first is not None else None
+    here = f"; this store's records were stored by {rec['store_host']}" if rec else ""
+    return f" (read as an offset msgId it names {d.store_host}, commitlog offset {d.phy_offset}{here})"

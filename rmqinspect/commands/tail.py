@@ -10,21 +10,30 @@ it cleanly with exit status 0.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..errors import UnusableInputError
 
+if TYPE_CHECKING:
+    from ..live.follow import Chunk, DirFollower, Notice
+    from ..live.records import Parsed, RecordFilter, RecordParser
+    from ..render.tail import TailRenderer
+
 #: With a filter, the backlog is searched in this many last lines per file for ``--lines`` matches.
 FILTERED_BACKLOG_LINES = 20_000
-#: Minimum time between two output turns (each costs a parse of a few ms; see DirFollower.batches).
-TURN_INTERVAL = 0.015
+#: Minimum time between two output turns (see DirFollower.batches): each turn costs ~5 ms of parsing
+#: whatever its size, so a trickle is gathered for 40 ms (≤ 15 % of a core on a quiet log), while a fast
+#: stream (big turns) is only spaced by 15 ms (latency first; the cost is per line there).
+TURN_INTERVAL = 0.04
+BUSY_TURN_INTERVAL = 0.015
 
 
 def command(
@@ -38,7 +47,10 @@ def command(
         int, typer.Option("--lines", "-n", min=0, help="Show the last N records first (0: none).")
     ] = 10,
     level: Annotated[
-        str | None, typer.Option("--level", "-l", help="Minimum level: DEBUG, INFO, WARN, ERROR.")
+        str | None,
+        typer.Option(
+            "--level", "-l", help="Minimum level: DEBUG, INFO, WARN, ERROR (level-less files are left out)."
+        ),
     ] = None,
     grep: Annotated[
         str | None,
@@ -78,14 +90,18 @@ def command(
     poll: Annotated[bool, typer.Option("--poll", help="Poll for changes instead of using inotify.")] = False,
 ) -> None:
     """Follow a broker host's logs live: every file merged, events highlighted. Ctrl-C stops."""
-    from ..live.follow import Chunk, DirFollower, Notice
-    from ..live.records import Parsed, RecordFilter, RecordParser, merge_backlog
+    from ..live.follow import DirFollower
+    from ..live.records import RecordFilter, RecordParser
     from ..parsers.logs.layouts import DEFAULT_LOG_DIR
-    from ..render.tail import TailRenderer, ndjson
+    from ..render.tail import TailRenderer
 
     root = Path(directory if directory is not None else DEFAULT_LOG_DIR).expanduser()
-    if not root.exists():
-        raise UnusableInputError(f"{root}: no such directory")
+    try:
+        root.stat()
+    except FileNotFoundError:
+        raise UnusableInputError(f"{root}: no such directory") from None
+    except OSError as e:
+        raise UnusableInputError(f"{root}: cannot access: {e.strerror or e}") from None
     flt = RecordFilter.build(level=level, grep=grep, types=types or [], events_only=events_only)
     wanted = flt.expand_types(_known_event_types()) if flt.types else None
     parser = RecordParser(host=host or _default_host(root, directory is None), tz=log_tz, types=wanted)
@@ -99,56 +115,105 @@ def command(
             raise UnusableInputError("--type/--events-only need event recognition, which is not available")
     per_file = 0 if lines == 0 else (max(lines, FILTERED_BACKLOG_LINES) if flt.active else lines)
     follower = DirFollower(root, backlog=per_file, include=file, use_watchdog=not poll)
-
-    def emit(p: Parsed) -> None:
-        if p.empty:
-            return
-        text = ndjson(p, lines=not (flt.events_only or flt.types)) if json else renderer.render(p)
-        if text:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-
-    backlog: Parsed | None = None
-    live_during_backlog: list[Parsed] = []
-    in_backlog = True
+    session = _Session(follower, parser, flt, renderer, err, lines=lines, json=json, follow=follow, root=root)
+    with contextlib.suppress(AttributeError, ValueError):  # a non-UTF-8 terminal must not crash the tail
+        sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
     try:
         with _sigterm_as_interrupt():
-            follower.start()
-            for batch in follower.batches(timeout=0.1, min_interval=TURN_INTERVAL):
-                chunks = [i for i in batch if isinstance(i, Chunk)]
-                for n in batch:
-                    if isinstance(n, Notice):
-                        if n.kind == "backlog_end":
-                            in_backlog = False
-                            renderer.note_files(follower.followed)
-                            if not follower.followed:
-                                err.line(f"rmqinspect: no log files under {root} yet; waiting\n")
-                        elif n.kind != "opened" or not in_backlog:
-                            err.notice(n)
-                old_chunks = [c for c in chunks if c.backlog]
-                new_chunks = [c for c in chunks if not c.backlog]
-                if old_chunks:  # the backlog is cut to --lines records as it comes: bounded memory
-                    old = flt.apply(parser.parse(old_chunks))
-                    backlog = merge_backlog([p for p in (backlog, old) if p is not None], lines)
-                if new_chunks:
-                    new = flt.apply(parser.parse(new_chunks))
-                    if in_backlog:
-                        live_during_backlog.append(new)
-                    else:
-                        emit(new)
-                if not in_backlog and (backlog is not None or live_during_backlog):
-                    if backlog is not None:
-                        emit(backlog)
-                    for p in live_during_backlog:
-                        emit(p)
-                    backlog, live_during_backlog = None, []
-                if not in_backlog and not follow:
-                    break
+            session.run()
     except KeyboardInterrupt:
         pass
+    except BrokenPipeError:  # ``tail | head``: the reader is gone, which is a normal way to stop
+        # (handled here: Click's standalone mode would turn EPIPE into exit status 1)
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
     finally:
         follower.stop()
         err.summary(follower.warnings.counts)
+
+
+class _Session:
+    """One tail run: batches from the follower → parsed, filtered → stdout; notices → stderr.
+
+    The backlog (records that existed at start) is collected until the follower says it is complete,
+    cut to the last ``--lines`` records over all files in time order as it comes (bounded memory), and
+    printed before anything that arrived meanwhile.
+    """
+
+    def __init__(
+        self,
+        follower: DirFollower,
+        parser: RecordParser,
+        flt: RecordFilter,
+        renderer: TailRenderer,
+        err: _Stderr,
+        *,
+        lines: int,
+        json: bool,
+        follow: bool,
+        root: Path,
+    ) -> None:
+        self.follower, self.parser, self.flt, self.renderer, self.err = follower, parser, flt, renderer, err
+        self.lines, self.json, self.follow, self.root = lines, json, follow, root
+        self.in_backlog = True
+        self.backlog: Parsed | None = None
+        self.held: list[Parsed] = []  # live records that arrived before the backlog was complete
+
+    def run(self) -> None:
+        from ..live.follow import Chunk, Notice
+
+        self.follower.start()
+        for batch in self.follower.batches(
+            timeout=0.1, min_interval=TURN_INTERVAL, busy_interval=BUSY_TURN_INTERVAL
+        ):
+            self._notices([i for i in batch if isinstance(i, Notice)])
+            self._records([i for i in batch if isinstance(i, Chunk)])
+            if not self.in_backlog and not self.follow:
+                return
+
+    def _notices(self, notices: list[Notice]) -> None:
+        for n in notices:
+            if n.kind == "backlog_end":
+                self.in_backlog = False
+                self.renderer.note_files(self.follower.followed)
+                if not self.follower.followed:
+                    more = "yet; waiting for some" if self.follow else "to show"
+                    self.err.line(f"rmqinspect: no log files under {self.root} {more}\n")
+            elif n.kind != "opened" or not self.in_backlog:
+                self.err.notice(n)
+
+    def _records(self, chunks: list[Chunk]) -> None:
+        old = [c for c in chunks if c.backlog]
+        new = [c for c in chunks if not c.backlog]
+        if old:
+            part = self.flt.apply(self.parser.parse(old))
+            from ..live.records import merge_backlog
+
+            self.backlog = merge_backlog([p for p in (self.backlog, part) if p is not None], self.lines)
+        if new:
+            part = self.flt.apply(self.parser.parse(new))
+            if self.in_backlog:
+                self.held.append(part)
+            else:
+                self._emit(part)
+        if not self.in_backlog and (self.backlog is not None or self.held):
+            for p in [*([self.backlog] if self.backlog is not None else []), *self.held]:
+                self._emit(p)
+            self.backlog, self.held = None, []
+
+    def _emit(self, p: Parsed) -> None:
+        if p.empty:
+            return
+        if self.json:
+            from ..render.tail import ndjson
+
+            text = ndjson(p, lines=not (self.flt.events_only or self.flt.types))
+        else:
+            text = self.renderer.render(p)
+        if text:
+            sys.stdout.write(text)
+            sys.stdout.flush()
 
 
 def _known_event_types() -> tuple[str, ...]:

@@ -144,12 +144,6 @@ class RecordParser:
         return extract_events(records.drop(EXTRA_COLUMNS), types=self.types)
 
 
-def level_rank(level: str) -> int:
-    from ..parsers.logs.layouts import LEVELS
-
-    return LEVELS.index(level)
-
-
 @dataclass(frozen=True, slots=True)
 class RecordFilter:
     """``--level`` (minimum), ``--grep`` (regex on head + continuation), ``--type`` (globs), ``--events-only``."""

@@ -7,6 +7,8 @@ Public API (stable; other modules build on it)::
     iter_commitlog(dir, *, …same…) -> CommitLogIter      # yields message frames chunk by chunk; after the
                                                           # loop, .result() gives files/findings/valid_end
     read_record(dir, phy_offset, *, decompress=True) -> dict   # one record, fully decoded, with raw bytes
+    CommitLogReader(dir).read(phy_offset)                      # same, listing cached, for many lookups
+    decode_record(raw_bytes, phy_offset) -> dict               # same, from bytes you already have
     decode_offset_msg_id / encode_offset_msg_id / decode_uniq_key  (re-exported from .msgid)
 
 ``dir`` is a commitlog directory, a store root that has ``commitlog/``, or a 5.x multi-path string
@@ -33,12 +35,12 @@ prepared_tx_offset     i64              PREPARED TRANSACTION OFFSET
 body_len               i32              BODY length as stored (compressed length if compressed)
 topic                  str              TOPIC (invalid UTF-8 replaced by U+FFFD, as Java does)
 tags, keys             str              TAGS, KEYS (raw, space-separated) properties (null if absent)
-uniq_key               str              the *first* UNIQ_KEY entry: the producer's id for this message (what
-                                        its SendResult reported)
-broker_uniq_key        str              the *last* UNIQ_KEY entry, which the broker's property map keeps and
-                                        so its index and consumers use. They differ for 5.x producer batches:
-                                        the broker appends the batch's own properties (with the batch's
-                                        UNIQ_KEY) after each message's (seen in the 5.3.3 lab samples)
+uniq_key               str              UNIQ_KEY as the broker's property map has it (the *last* entry):
+                                        what its index and consumers use
+client_uniq_key        str              the *first* UNIQ_KEY entry: the producer's own id for this message
+                                        (its SendResult msgId). The two differ for 5.x producer batches: the
+                                        broker appends the batch's properties (with the batch's own UNIQ_KEY)
+                                        after each message's (seen in the 5.3.3 lab samples); elsewhere equal
 msg_id                 str              offset msgId = hex(store host + port + PHYSICALOFFSET field)
 properties             list[struct{key: str, value: str}]  every property entry in stored order (the
                                         broker's map keeps the last of a repeated key); null if undecodable
@@ -74,7 +76,7 @@ file is checked for non-zero bytes (``SEEK_DATA`` skips sparse holes); any found
 ``beyond_valid_end``: truncation does not erase bytes (spec §2), so this is what a crash or recovery left.
 
 **Findings** (``check`` names): ``commitlog_magic``, ``commitlog_total_size``, ``commitlog_truncated_record``,
-``commitlog_length``, ``commitlog_body_crc``, ``commitlog_phy_offset``, ``commitlog_data_after_end``,
+``commitlog_length``, ``commitlog_body_crc``, ``commitlog_prop_crc`` (5.2+ ``__CRC32#`` property), ``commitlog_phy_offset``, ``commitlog_data_after_end``,
 ``commitlog_blank_size``, ``commitlog_blank_stale`` (info; 4.4–4.9.0 fillers hold stale encode-buffer
 bytes), ``commitlog_no_blank``, ``commitlog_resync`` (info), ``commitlog_read_short`` (file shrank while
 read), ``commitlog_unreadable``, plus ``commitlog_file_*`` from the directory listing. Offsets are
@@ -104,6 +106,7 @@ from .commitlog_decode import messages_schema
 from .commitlog_layout import (
     BLANK_MAGIC,
     FLAG_BORNHOST_V6,
+    FLAG_INNER_BATCH,
     FLAG_STOREHOST_V6,
     HEAD_DTYPE,
     MAGIC_V1,
@@ -123,8 +126,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CommitLogIter",
+    "CommitLogReader",
     "CommitLogScan",
     "decode_offset_msg_id",
+    "decode_record",
     "decode_uniq_key",
     "encode_offset_msg_id",
     "files_schema",
@@ -202,8 +207,15 @@ class _Findings:
         for (check, file), c in self._counts.items():
             if c > MAX_FINDINGS_PER_CHECK:
                 sev = next(f.severity for f in self.items if f.check == check and f.file == file)
-                self.items.append(Finding(sev, check, file, None,
-                                          f"{c - MAX_FINDINGS_PER_CHECK} more {check} findings in this file not listed"))
+                self.items.append(
+                    Finding(
+                        sev,
+                        check,
+                        file,
+                        None,
+                        f"{c - MAX_FINDINGS_PER_CHECK} more {check} findings in this file not listed",
+                    )
+                )
         return self.items
 
 
@@ -274,7 +286,9 @@ class CommitLogIter:
                 pass
         files = pl.DataFrame([vars(fi) for fi in self.file_infos], schema=files_schema())
         msgs = messages if messages is not None else pl.DataFrame(schema=messages_schema())
-        return CommitLogScan(msgs, files, self.findings.finish(), self.valid_end, self.listing.file_size, self.dirs)
+        return CommitLogScan(
+            msgs, files, self.findings.finish(), self.valid_end, self.listing.file_size, self.dirs
+        )
 
     # --- the walk -----------------------------------------------------------------------------------
     def _stop_at(self, offset: int) -> None:
@@ -347,9 +361,14 @@ class CommitLogIter:
                 want = min(self.chunk, limit - pos)
                 a, got = self._read(fd, pos, want)
                 if got < want:
-                    F.add("warning", "commitlog_read_short", mf.rel, pos + got,
-                          f"file ended at {pos + got} while reading (it was {size} bytes when opened): "
-                          "it shrank or was deleted during the scan")
+                    F.add(
+                        "warning",
+                        "commitlog_read_short",
+                        mf.rel,
+                        pos + got,
+                        f"file ended at {pos + got} while reading (it was {size} bytes when opened): "
+                        "it shrank or was deleted during the scan",
+                    )
                     limit = size = pos + got
                     if got == 0:
                         break
@@ -365,7 +384,13 @@ class CommitLogIter:
                     continue
                 ch = dec.walk_chain(a, 0, got, room, self._scratch)
                 if len(ch.starts):
-                    yield self._decode(a, pa.py_buffer(self._buf), ch.starts, ch.sizes, mf, pos, fi)
+                    frame, resync = self._decode(a, pa.py_buffer(self._buf), ch.starts, ch.sizes, mf, pos, fi)
+                    yield frame
+                    if resync is not None:
+                        damaged = True
+                        pos += resync
+                        mode = "resync"
+                        continue
                 stop = pos + ch.stop
                 if ch.reason == "more":
                     if ch.stop == 0:
@@ -374,9 +399,14 @@ class CommitLogIter:
                     continue
                 if ch.reason == "end":
                     if stop == size and self.end is None:
-                        F.add("warning", "commitlog_no_blank", mf.rel, stop,
-                              "records fill the file to its last byte with no end-of-file filler "
-                              "(the broker always leaves ≥ 8 bytes); its scan stops here")
+                        F.add(
+                            "warning",
+                            "commitlog_no_blank",
+                            mf.rel,
+                            stop,
+                            "records fill the file to its last byte with no end-of-file filler "
+                            "(the broker always leaves ≥ 8 bytes); its scan stops here",
+                        )
                         self._stop_at(mf.offset + stop)
                     break
                 if ch.reason == "blank":
@@ -391,10 +421,15 @@ class CommitLogIter:
                         break
                     if fi.data_after_end_at is None:
                         fi.data_after_end_at = r
-                        F.add("warning", "commitlog_data_after_end", mf.rel, r,
-                              f"non-zero bytes at {r} after the end of data at {stop} (left by a truncation, "
-                              "a crash or a zeroed page); decoded and flagged beyond_valid_end")
-                    pos = r
+                        F.add(
+                            "warning",
+                            "commitlog_data_after_end",
+                            mf.rel,
+                            r,
+                            f"non-zero bytes at {r} after the end of data at {stop} (left by a truncation, "
+                            "a crash or a zeroed page); decoded and flagged beyond_valid_end",
+                        )
+                    pos = max(stop, r - 7)  # the record may start with zero TOTALSIZE bytes before r
                     mode = "resync"
                     continue
                 # Damage at a chain position: report it precisely, then resync.
@@ -428,35 +463,62 @@ class CommitLogIter:
         F = self.findings
         stop = pos + ch.stop
         if ch.reason == "magic":
-            F.add("error", "commitlog_magic", mf.rel, stop,
-                  f"MAGICCODE 0x{ch.magic & 0xFFFFFFFF:08X} (TOTALSIZE {ch.total_size}) is neither a message "
-                  "nor the blank magic: the broker's scan stops here")
+            F.add(
+                "error",
+                "commitlog_magic",
+                mf.rel,
+                stop,
+                f"MAGICCODE 0x{ch.magic & 0xFFFFFFFF:08X} (TOTALSIZE {ch.total_size}) is neither a message "
+                "nor the blank magic: the broker's scan stops here",
+            )
             return
         ts = ch.total_size
         expected = self.listing.file_size or size
         if size < expected and (stop + 8 > size or (ts >= 91 and stop + ts > size)):
-            F.add("error", "commitlog_truncated_record", mf.rel, stop,
-                  f"the record here (TOTALSIZE {ts}) runs past the end of the file, which is {size} bytes "
-                  f"instead of {expected}: the file was truncated")
+            F.add(
+                "error",
+                "commitlog_truncated_record",
+                mf.rel,
+                stop,
+                f"the record here (TOTALSIZE {ts}) runs past the end of the file, which is {size} bytes "
+                f"instead of {expected}: the file was truncated",
+            )
         else:
-            F.add("error", "commitlog_total_size", mf.rel, stop,
-                  f"absurd TOTALSIZE {ts} (a record is ≥ 91 bytes and ends inside its file; "
-                  f"{size - stop} bytes left): the broker's scan stops here")
+            F.add(
+                "error",
+                "commitlog_total_size",
+                mf.rel,
+                stop,
+                f"absurd TOTALSIZE {ts} (a record is ≥ 91 bytes and ends inside its file; "
+                f"{size - stop} bytes left): the broker's scan stops here",
+            )
 
     def _blank(self, fd: int, mf: fileio.MappedFile, fi: _FileInfo, stop: int, ts: int, size: int) -> None:
         """End-of-file filler: must cover exactly the rest of the file; its body may hold stale bytes (4.x)."""
         F = self.findings
         fi.blank_filler_at = stop
         if ts != size - stop:
-            F.add("error", "commitlog_blank_size", mf.rel, stop,
-                  f"end-of-file filler says {ts} bytes but {size - stop} remain in the file")
+            F.add(
+                "error",
+                "commitlog_blank_size",
+                mf.rel,
+                stop,
+                f"end-of-file filler says {ts} bytes but {size - stop} remain in the file",
+            )
         r = _first_nonzero(fd, stop + MIN_BLANK, size)
         if r is not None:
-            F.add("info", "commitlog_blank_stale", mf.rel, r,
-                  "the filler's body holds non-zero bytes: stale encode-buffer contents, normal for 4.4–4.9.0 "
-                  "brokers (fragments of recent records)")
+            F.add(
+                "info",
+                "commitlog_blank_stale",
+                mf.rel,
+                r,
+                "the filler's body holds non-zero bytes: stale encode-buffer contents, normal for 4.4–4.9.0 "
+                "brokers (fragments of recent records)",
+            )
 
-    def _resync(self, a: np.ndarray, got: int, room: int, pos: int, mf: fileio.MappedFile) -> tuple[int | None, bool]:
+    def _resync(
+        self, a: np.ndarray, got: int, room: int, pos: int, mf: fileio.MappedFile
+    ) -> tuple[int | None, bool]:
         """(file position of the next structurally valid record in this chunk, validated?) or (None, False).
 
         A candidate that does not fit in the chunk is returned unvalidated so the caller re-reads from it.
@@ -464,8 +526,13 @@ class CommitLogIter:
         for c in dec.find_candidates(a, 0, got, self._scratch).tolist():
             v = dec.validate_at(a, c, got, room)
             if v.ok:
-                self.findings.add("info", "commitlog_resync", mf.rel, pos + c,
-                                  "scan resumed at the next structurally valid record after damage or zeros")
+                self.findings.add(
+                    "info",
+                    "commitlog_resync",
+                    mf.rel,
+                    pos + c,
+                    "scan resumed at the next structurally valid record after damage or zeros",
+                )
                 return pos + c, True
             if v.reason == "more":
                 if c == 0:
@@ -473,40 +540,62 @@ class CommitLogIter:
                 return pos + c, False
         return None, False
 
-    def _decode(self, a: np.ndarray, buf: Any, starts: np.ndarray, sizes: np.ndarray, mf: fileio.MappedFile,
-                pos: int, fi: _FileInfo) -> pl.DataFrame:
+    def _decode(
+        self,
+        a: np.ndarray,
+        buf: Any,
+        starts: np.ndarray,
+        sizes: np.ndarray,
+        mf: fileio.MappedFile,
+        pos: int,
+        fi: _FileInfo,
+    ) -> tuple[pl.DataFrame, int | None]:
+        """Decode a chain; returns the frame and, when a record fails the length invariant, the chunk-relative
+        position to resync from (its TOTALSIZE is then not trusted: the records the chain took after it are
+        dropped here and found again by the resync, so one bad length cannot hide its neighbours)."""
         import polars as pl
 
         d = dec.decode(a, buf, starts, sizes, mf.offset + pos, mf.rel,
                        verify_crc=self.verify_crc, properties=self.properties)
+        frame = d.frame
+        length_ok, crc_ok, phy_ok = d.length_ok, d.crc_ok, d.phy_ok
+        resync: int | None = None
+        if not length_ok.all():
+            cut = int(np.flatnonzero(~length_ok)[0]) + 1
+            resync = int(starts[cut - 1]) + 1
+            frame = frame.head(cut)
+            starts, length_ok, phy_ok = starts[:cut], length_ok[:cut], phy_ok[:cut]
+            crc_ok = crc_ok[:cut] if crc_ok is not None else None
         F = self.findings
         phy = mf.offset + pos + starts
-        bad = ~d.length_ok
-        if d.crc_ok is not None:
-            bad = bad | ~d.crc_ok
+        bad = ~length_ok if crc_ok is None else ~length_ok | ~crc_ok
         if bad.any():
             self._stop_at(int(phy[int(np.flatnonzero(bad)[0])]))
-        for k, i in enumerate(np.flatnonzero(~d.length_ok)[:MAX_FINDINGS_PER_CHECK].tolist()):
-            detail = d.length_detail[k] if k < len(d.length_detail) else ""
-            F.add("error", "commitlog_length", mf.rel, int(pos + starts[i]),
+        if resync is not None:
+            detail = d.length_detail[0] if d.length_detail else ""
+            F.add("error", "commitlog_length", mf.rel, int(pos + starts[-1]),
                   f"length invariant fails ({detail}): the broker treats the record as invalid")
-        if d.crc_ok is not None:
-            for i in np.flatnonzero(~d.crc_ok & d.length_ok)[: MAX_FINDINGS_PER_CHECK + 1].tolist():
+        if crc_ok is not None:
+            for i in np.flatnonzero(~crc_ok & length_ok)[: MAX_FINDINGS_PER_CHECK + 1].tolist():
                 F.add("error", "commitlog_body_crc", mf.rel, int(pos + starts[i]),
-                      f"body CRC mismatch (stored {int(d.frame['body_crc'][i])}): recovery with "
+                      f"body CRC mismatch (stored {int(frame['body_crc'][i])}): recovery with "
                       "checkCRCOnRecover treats the record as invalid")
-        for i in np.flatnonzero(~d.phy_ok)[: MAX_FINDINGS_PER_CHECK + 1].tolist():
+        for i in np.flatnonzero(~phy_ok)[: MAX_FINDINGS_PER_CHECK + 1].tolist():
             F.add("error", "commitlog_phy_offset", mf.rel, int(pos + starts[i]),
-                  f"PHYSICALOFFSET field {int(d.frame['stored_phy_offset'][i])} ≠ real position "
+                  f"PHYSICALOFFSET field {int(frame['stored_phy_offset'][i])} ≠ real position "
                   f"{int(phy[i])}: stale bytes from another position (magic and CRC pass anyway)")
-        frame = d.frame
+        for i, stored, got in d.prop_crc_bad[: MAX_FINDINGS_PER_CHECK + 1]:
+            if i < len(starts):
+                F.add("error", "commitlog_prop_crc", mf.rel, int(pos + starts[i]),
+                      f"__CRC32# property says {stored}, the record's bytes give {got} (5.2+ enabledAppendPropCRC; "
+                      "a broker with forceVerifyPropCRC would reject it)")
         if self._stopped and self.valid_end is not None:
             beyond = phy >= self.valid_end
             if beyond.any():
                 frame = frame.with_columns(pl.Series("beyond_valid_end", beyond))
                 fi.beyond_end_records += int(beyond.sum())
         fi.records += frame.height
-        return frame
+        return frame, resync
 
 
 def _first_nonzero(fd: int, start: int, limit: int, chunk: int = 8 << 20) -> int | None:
@@ -544,8 +633,15 @@ def iter_commitlog(
     properties: bool = True,
 ) -> CommitLogIter:
     """Message frames chunk by chunk (bounded memory); call ``.result()`` afterwards for files/findings."""
-    return CommitLogIter(path, verify_crc=verify_crc, progress=progress, start=start, end=end,
-                         chunk_bytes=chunk_bytes, properties=properties)
+    return CommitLogIter(
+        path,
+        verify_crc=verify_crc,
+        progress=progress,
+        start=start,
+        end=end,
+        chunk_bytes=chunk_bytes,
+        properties=properties,
+    )
 
 
 def scan_commitlog(
@@ -561,8 +657,15 @@ def scan_commitlog(
     """Scan every commitlog file into one frame (see module docstring). Raises only for unusable input."""
     import polars as pl
 
-    it = iter_commitlog(path, verify_crc=verify_crc, progress=progress, start=start, end=end,
-                        chunk_bytes=chunk_bytes, properties=properties)
+    it = iter_commitlog(
+        path,
+        verify_crc=verify_crc,
+        progress=progress,
+        start=start,
+        end=end,
+        chunk_bytes=chunk_bytes,
+        properties=properties,
+    )
     frames = list(it)
     msgs = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=messages_schema())
     return it.result(msgs)
@@ -573,13 +676,43 @@ def scan_commitlog(
 # ---------------------------------------------------------------------------------------------------
 
 
-def _first_prop(raw: bytes, name: str) -> str | None:
-    from . import msgprops
+class CommitLogReader:
+    """Random access to single records (file listing cached; one fd per file, opened per read).
 
-    a = np.frombuffer(raw, dtype=np.uint8)
-    e = msgprops.split_entries(a, np.array([0, len(raw)]))
-    has, vs, vl = msgprops.lookup(a, e, name, first=True)
-    return raw[int(vs[0]) : int(vs[0] + vl[0])].decode("utf-8", "replace") if has[0] else None
+    For many lookups (msgId search, CQ cross-checks) use one reader; :func:`read_record` is the one-shot form.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:
+        self.dirs = resolve_commitlog_dirs(path)
+        self.listing = fileio.list_mapped_files(
+            self.dirs, check_prefix="commitlog_file", rel_root=self.dirs[0].parent
+        )
+
+    def read(self, phy_offset: int, *, decompress: bool = True) -> dict[str, Any]:
+        """See :func:`read_record`."""
+        mf = self.listing.locate(phy_offset)
+        if mf is None:
+            raise NotFoundError(f"no commitlog file holds offset {phy_offset}")
+        pos = phy_offset - mf.offset
+        try:
+            with fileio.open_ro(mf.path) as fd:
+                head = fileio.pread_exact(fd, 8, pos)
+                if len(head) < 8:
+                    raise NotFoundError(f"offset {phy_offset} is past the end of {mf.rel}")
+                total, magic = struct.unpack(">ii", head)
+                if magic not in (MAGIC_V1, MAGIC_V2):
+                    what = (
+                        "an end-of-file filler"
+                        if magic == BLANK_MAGIC
+                        else f"magic 0x{magic & 0xFFFFFFFF:08X}"
+                    )
+                    raise NotFoundError(f"no record starts at offset {phy_offset} ({mf.rel}+{pos}: {what})")
+                if total < 91 or total > mf.size - pos:
+                    raise NotFoundError(f"record at offset {phy_offset} has absurd TOTALSIZE {total}")
+                raw = fileio.pread_exact(fd, total, pos)
+        except OSError as e:
+            raise UnusableInputError(f"{mf.path}: {e}") from None
+        return decode_record(raw, phy_offset, mf.rel, decompress=decompress)
 
 
 def read_record(
@@ -591,37 +724,26 @@ def read_record(
     """One record at global ``phy_offset``, fully decoded: every field, ``properties`` (dict, last value
     wins), ``raw`` (the record's bytes), ``body`` (decompressed when the sysflag says so and ``decompress``),
     ``body_stored`` (bytes as stored), ``compression`` and ``crc_ok`` (always verified here), ``length_ok``,
-    ``phy_offset_ok`` and ``problems`` (list of strings; empty when the record is sound).
+    ``phy_offset_ok``, ``inner_messages`` (for a 5.x inner batch: its packed messages, else ``None``) and
+    ``problems`` (list of strings; empty when the record is sound).
 
     Raises ``NotFoundError`` when no commitlog file holds the offset or no record starts there.
     """
+    return CommitLogReader(path).read(phy_offset, decompress=decompress)
+
+
+def decode_record(raw: bytes, phy_offset: int, file: str = "", *, decompress: bool = True) -> dict[str, Any]:
+    """Decode one record's bytes (``raw`` starts at the record; see :func:`read_record` for the keys)."""
+    import ipaddress
+    import zlib
     from datetime import UTC, datetime
 
     from . import msgprops
-    from .compression import DecompressError
+    from .compression import DecompressError, compression_of
     from .compression import decompress as _decompress
     from .msgid import format_host
 
-    dirs = resolve_commitlog_dirs(path)
-    listing = fileio.list_mapped_files(dirs, check_prefix="commitlog_file", rel_root=dirs[0].parent)
-    mf = listing.locate(phy_offset)
-    if mf is None:
-        raise NotFoundError(f"no commitlog file holds offset {phy_offset}")
-    pos = phy_offset - mf.offset
-    try:
-        with fileio.open_ro(mf.path) as fd:
-            head = fileio.pread_exact(fd, 8, pos)
-            if len(head) < 8:
-                raise NotFoundError(f"offset {phy_offset} is past the end of {mf.rel}")
-            total, magic = struct.unpack(">ii", head)
-            if magic not in (MAGIC_V1, MAGIC_V2):
-                what = "an end-of-file filler" if magic == BLANK_MAGIC else f"magic 0x{magic & 0xFFFFFFFF:08X}"
-                raise NotFoundError(f"no record starts at offset {phy_offset} ({mf.rel}+{pos}: {what})")
-            if total < 91 or total > mf.size - pos:
-                raise NotFoundError(f"record at offset {phy_offset} has absurd TOTALSIZE {total}")
-            raw = fileio.pread_exact(fd, total, pos)
-    except OSError as e:
-        raise UnusableInputError(f"{mf.path}: {e}") from None
+    total, magic = struct.unpack_from(">ii", raw, 0)
     problems: list[str] = []
     if len(raw) < total:
         problems.append(f"file ends after {len(raw)} of {total} bytes")
@@ -632,8 +754,6 @@ def read_record(
     sh = 20 if sysflag & FLAG_STOREHOST_V6 else 8
 
     def host(off: int, w: int) -> str:
-        import ipaddress
-
         alen = w - 4
         ip = str(ipaddress.ip_address(raw[off : off + alen]))
         return format_host(ip, struct.unpack_from(">i", raw, off + alen)[0])
@@ -641,7 +761,7 @@ def read_record(
     def ts(ms: int) -> datetime:
         return datetime.fromtimestamp(ms / 1000, UTC)
 
-    exp, why = dec._expected_len(raw, magic)
+    exp, why = dec._expected_len(raw[:total], magic)
     length_ok = exp == total
     if not length_ok:
         problems.append(f"length invariant fails: {why}")
@@ -649,7 +769,7 @@ def read_record(
     body_len = struct.unpack_from(">i", raw, b)[0]
     body_stored = raw[b + 4 : b + 4 + max(body_len, 0)] if length_ok else b""
     topic = ""
-    props: dict[str, str] = {}
+    entries: list[tuple[str, str]] = []
     props_raw = b""
     if length_ok:
         t = REL_BODY + bh + sh + body_len
@@ -657,11 +777,10 @@ def read_record(
         tl = struct.unpack_from(">h" if tlw == 2 else ">b", raw, t)[0]
         topic = raw[t + tlw : t + tlw + tl].decode("utf-8", "replace")
         p = t + tlw + tl
-        pl_ = struct.unpack_from(">h", raw, p)[0]
-        props_raw = raw[p + 2 : p + 2 + pl_]
-        props = msgprops.parse_properties(props_raw)
-    import zlib
-
+        plen = struct.unpack_from(">h", raw, p)[0]
+        props_raw = raw[p + 2 : p + 2 + plen]
+        entries = msgprops.parse_entries(props_raw)
+    props = dict(entries)
     crc_ok = body_len <= 0 or (zlib.crc32(body_stored) & 0x7FFFFFFF) == int(h["body_crc"])
     if not crc_ok:
         problems.append("body CRC mismatch")
@@ -669,19 +788,23 @@ def read_record(
     if stored_phy != phy_offset:
         problems.append(f"PHYSICALOFFSET field {stored_phy} ≠ position {phy_offset}")
     body = body_stored
-    compression = None
-    from .compression import compression_of
-
-    if compression_of(sysflag) and length_ok:
-        compression = compression_of(sysflag)
-        if decompress:
-            try:
-                body, compression = _decompress(body_stored, sysflag)
-            except DecompressError as e:
-                problems.append(str(e))
+    compression = compression_of(sysflag) if length_ok else None
+    if compression and decompress:
+        try:
+            body, compression = _decompress(body_stored, sysflag)
+        except DecompressError as e:
+            problems.append(str(e))
+    if "__CRC32#" in props:
+        stored_pc = msgprops.parse_crc32_property(props["__CRC32#"])
+        got_pc = zlib.crc32(raw[: total - 20]) & 0x7FFFFFFF
+        if stored_pc != got_pc:
+            problems.append(f"__CRC32# property says {stored_pc}, record bytes give {got_pc}")
+    inner = None
+    if sysflag & FLAG_INNER_BATCH and length_ok:
+        inner = _inner_messages(body, problems)
     store_host_off = REL_STOREHOST + bh
     return {
-        "file": mf.rel,
+        "file": file,
         "phy_offset": phy_offset,
         "size": total,
         "magic": magic,
@@ -702,16 +825,41 @@ def read_record(
         "body_len": body_len,
         "topic": topic,
         "properties": props,
+        "properties_list": entries,
         "properties_raw": props_raw,
         "tags": props.get("TAGS"),
         "keys": props.get("KEYS"),
-        "uniq_key": _first_prop(props_raw, "UNIQ_KEY"),
-        "broker_uniq_key": props.get("UNIQ_KEY"),
+        "uniq_key": props.get("UNIQ_KEY"),
+        "client_uniq_key": next((v for k, v in entries if k == "UNIQ_KEY"), None),
         "msg_id": (raw[store_host_off : store_host_off + sh] + raw[28:36]).hex().upper(),
         "compression": compression,
         "body_stored": body_stored,
         "body": body,
-        "raw": raw,
+        "raw": raw[:total],
         "length_ok": length_ok,
+        "inner_messages": inner,
         "problems": problems,
     }
+
+
+def _inner_messages(body: bytes, problems: list[str]) -> list[dict[str, Any]]:
+    """An inner-batch body (sysflag 0x80, spec §3.9.5): the client's mini-records
+    ``i32 TOTALSIZE, i32 MAGIC, i32 BODYCRC, i32 FLAG, i32 bodyLen, body, i16 propLen, props``."""
+    from . import msgprops
+
+    out: list[dict[str, Any]] = []
+    pos = 0
+    while pos + 20 <= len(body):
+        total, _magic, _crc, flag, blen = struct.unpack_from(">iiiii", body, pos)
+        end = pos + total
+        if total < 22 or end > len(body) or blen < 0 or pos + 20 + blen + 2 > end:
+            problems.append(f"inner batch: bad mini-record at body offset {pos} (TOTALSIZE {total})")
+            break
+        b = body[pos + 20 : pos + 20 + blen]
+        plen = struct.unpack_from(">h", body, pos + 20 + blen)[0]
+        praw = body[pos + 22 + blen : pos + 22 + blen + max(plen, 0)]
+        out.append({"flag": flag, "body": b, "properties": msgprops.parse_properties(praw)})
+        pos = end
+    if pos != len(body) and not problems:
+        problems.append(f"inner batch: {len(body) - pos} trailing bytes")
+    return out

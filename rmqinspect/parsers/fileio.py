@@ -251,14 +251,16 @@ def _check_sequence(res: MappedFileList, prefix: str) -> None:
             res.findings.append(Finding("warning", f"{prefix}_name", f.rel, None,
                                         f"start offset {f.offset} is not a multiple of the file size {size}"))
         if prev is not None:
+            # Judge the sequence by the nominal size, so a short file is one size finding, not also a gap.
+            prev_end = prev.offset + (size or prev.size)
             if f.offset == prev.offset:
                 res.findings.append(Finding("error", f"{prefix}_duplicate", f.rel, None,
                                             f"same start offset as {prev.rel}"))
-            elif f.offset < prev.end:
+            elif f.offset < prev_end:
                 res.findings.append(Finding("error", f"{prefix}_overlap", f.rel, None,
-                                            f"starts at {f.offset}, inside {prev.rel} (ends at {prev.end})"))
-            elif f.offset > prev.end and prev.size > 0:
+                                            f"starts at {f.offset}, inside {prev.rel} (ends at {prev_end})"))
+            elif f.offset > prev_end:
                 res.findings.append(Finding("error", f"{prefix}_gap", f.rel, None,
-                                            f"{f.offset - prev.end} bytes missing after {prev.rel} "
-                                            f"(expected a file named {prev.end:020d})"))
+                                            f"{f.offset - prev_end} bytes missing after {prev.rel} "
+                                            f"(expected a file named {prev_end:020d})"))
         prev = f

@@ -74,7 +74,7 @@ _I32_MASK = 0xFFFFFFFF
 
 
 def index_schema() -> dict[str, pl.DataType]:
-    """Entry frame columns: ``file, entry_no, key_hash, phy_offset, time_diff, prev_index, store_ts``.
+    """Entry frame columns: ``file (Categorical), entry_no, key_hash, phy_offset, time_diff, prev_index, store_ts``.
 
     ``store_ts`` (ms) is ``beginTimestamp + timeDiff*1000`` (second resolution), null when the header's
     beginTimestamp is 0 (never flushed).
@@ -82,7 +82,7 @@ def index_schema() -> dict[str, pl.DataType]:
     import polars as pl
 
     return {
-        "file": pl.Utf8(),
+        "file": pl.Categorical(),
         "entry_no": pl.Int32(),
         "key_hash": pl.Int32(),
         "phy_offset": pl.Int64(),
@@ -265,34 +265,32 @@ def open_index_file(
 
 
 def read_index_entries(info: IndexFileInfo) -> pl.DataFrame:
-    """All used entries of one file as an entry frame (one pread of the entry region; no slot table)."""
+    """All used entries of one file as an entry frame: one read of the entry region into a numpy buffer (no
+    slot table, no ``bytes`` copies), one big-endian → native conversion per column."""
     import polars as pl
 
     g = info.geometry
     n = info.used_entries
     if g is None or n <= 0:
         return pl.DataFrame(schema=index_schema())
+    buf = np.empty(n * ENTRY_SIZE, dtype=np.uint8)
     with fileio.open_ro(info.path) as fd:
-        buf = _pread(fd, n * ENTRY_SIZE, g.entries_at + ENTRY_SIZE)
-    n = len(buf) // ENTRY_SIZE
+        got = fileio.read_into(fd, memoryview(buf), g.entries_at + ENTRY_SIZE)
+    n = got // ENTRY_SIZE
     arr = np.frombuffer(buf, dtype=INDEX_ENTRY, count=n)
     begin = info.header.begin_ts if info.header else 0
-    td = arr["time_diff"].astype(np.int32)
-    store_ts = pl.Series("store_ts", begin + td.astype(np.int64) * 1000)
-    if begin <= 0:
-        store_ts = pl.Series("store_ts", [None] * n, dtype=pl.Int64)
-    return pl.DataFrame(
+    df = pl.DataFrame(
         {
-            "file": pl.Series([info.file], dtype=pl.Utf8).new_from_index(0, n),
+            "file": pl.Series([info.file], dtype=pl.Categorical).new_from_index(0, n),
             "entry_no": np.arange(1, n + 1, dtype=np.int32),
             "key_hash": arr["key_hash"].astype(np.int32),
             "phy_offset": arr["phy_offset"].astype(np.int64),
-            "time_diff": td,
+            "time_diff": arr["time_diff"].astype(np.int32),
             "prev_index": arr["prev_index"].astype(np.int32),
-            "store_ts": store_ts,
-        },
-        schema=index_schema(),
+        }
     )
+    ts = pl.lit(None, dtype=pl.Int64) if begin <= 0 else pl.lit(begin) + pl.col("time_diff").cast(pl.Int64) * 1000
+    return df.with_columns(ts.alias("store_ts")).cast(index_schema())  # type: ignore[arg-type]
 
 
 def read_index(
@@ -319,22 +317,26 @@ def read_index(
         frames.append(read_index_entries(info))
         if progress is not None:
             progress(info.used_entries * ENTRY_SIZE)
-    entries = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=index_schema())
+    entries = pl.concat(frames, rechunk=False) if frames else pl.DataFrame(schema=index_schema())
     return infos, entries
 
 
 # --- lookup --------------------------------------------------------------------------------------------------
 
 class IndexReader:
-    """Open index files once for many lookups (headers, geometry and entry counts cached; fds kept open).
+    """Index files opened once for many lookups (headers, geometry, entry counts cached).
 
-    ``with IndexReader(root) as r: r.lookup(topic, key)`` — same semantics as :func:`lookup`.
+    ``with IndexReader(root) as r: r.lookup(topic, key)`` — same semantics as :func:`lookup`. Files up to
+    ``cache_bytes`` are read into memory once (small lab/test geometries: a lookup then costs no syscalls);
+    bigger ones (the default 420 MB) keep an fd and pread only the slot and the chain entries.
     """
 
-    def __init__(self, index_dir: Path, *, hash_slot_num: int | None = None, index_num: int | None = None) -> None:
+    def __init__(self, index_dir: Path, *, hash_slot_num: int | None = None, index_num: int | None = None,
+                 cache_bytes: int = 16 << 20) -> None:
         d = Path(index_dir)
         root = d.parent if d.name == INDEX_DIR else d
-        self._files: list[tuple[str, int, Geometry, IndexHeader, int]] = []  # newest first
+        self._fds: list[int] = []
+        self._files: list[tuple[str, Callable[[int, int], bytes], Geometry, IndexHeader, int]] = []  # newest first
         for p in reversed(list_index_files(root)):
             try:
                 fd = fileio._open_fd(p)
@@ -346,11 +348,20 @@ class IndexReader:
             if g is None or len(head) < HEADER_SIZE:
                 os.close(fd)
                 continue
-            self._files.append((f"{INDEX_DIR}/{p.name}", fd, g, IndexHeader.from_bytes(head), _count_used(fd, g)))
+            used = _count_used(fd, g)
+            if size <= cache_bytes:
+                data = _pread(fd, size, 0)
+                os.close(fd)
+                get: Callable[[int, int], bytes] = lambda off, n, data=data: data[off : off + n]  # noqa: E731
+            else:
+                self._fds.append(fd)
+                get = lambda off, n, fd=fd: _pread(fd, n, off)  # noqa: E731
+            self._files.append((f"{INDEX_DIR}/{p.name}", get, g, IndexHeader.from_bytes(head), used))
 
     def close(self) -> None:
-        for f in self._files:
-            os.close(f[1])
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
         self._files = []
 
     def __enter__(self) -> IndexReader:
@@ -369,27 +380,41 @@ class IndexReader:
         max_hits: int | None = None,
         strict: bool = False,
     ) -> pl.DataFrame:
+        """Hits as a frame ``file, entry_no, phy_offset, store_ts`` (see :func:`lookup`)."""
         import polars as pl
 
+        return pl.DataFrame(
+            self.hits(topic, key, begin_ms=begin_ms, end_ms=end_ms, max_hits=max_hits, strict=strict),
+            schema={"file": pl.Utf8, "entry_no": pl.Int32, "phy_offset": pl.Int64, "store_ts": pl.Int64},
+            orient="row",
+        )
+
+    def hits(
+        self,
+        topic: str,
+        key: str,
+        *,
+        begin_ms: int = 0,
+        end_ms: int = (1 << 63) - 1,
+        max_hits: int | None = None,
+        strict: bool = False,
+    ) -> list[tuple[str, int, int, int | None]]:
+        """Hits as ``(file, entry_no, phy_offset, store_ts)`` tuples, newest file first (no frame: bulk use)."""
         kh = index_key_hash(build_key(topic, key))
         rows: list[tuple[str, int, int, int | None]] = []
-        for rel, fd, g, h, used in self._files:
+        for rel, get, g, h, used in self._files:
             if max_hits is not None and len(rows) >= max_hits:
                 break
             if h.begin_ts > 0 and h.end_ts > 0 and not _time_matched(h, begin_ms, end_ms):
                 continue
             count = h.index_count if strict else max(h.index_count, used + 1)
             try:
-                rows.extend(_select(fd, g, h, kh, count, begin_ms, end_ms, rel, max_hits, len(rows)))
+                rows.extend(_select(get, g, h, kh, count, begin_ms, end_ms, rel, max_hits, len(rows)))
             except OSError:
                 continue
             if 0 < h.begin_ts < begin_ms:
                 break  # IndexService.queryOffset: older files cannot match
-        return pl.DataFrame(
-            rows,
-            schema={"file": pl.Utf8, "entry_no": pl.Int32, "phy_offset": pl.Int64, "store_ts": pl.Int64},
-            orient="row",
-        )
+        return rows
 
 
 def lookup(
@@ -425,11 +450,12 @@ def _time_matched(h: IndexHeader, begin: int, end: int) -> bool:
 
 
 def _select(
-    fd: int, g: Geometry, h: IndexHeader, kh: int, count: int, begin: int, end: int, rel: str,
-    max_hits: int | None, have: int,
+    get: Callable[[int, int], bytes], g: Geometry, h: IndexHeader, kh: int, count: int, begin: int, end: int,
+    rel: str, max_hits: int | None, have: int,
 ) -> list[tuple[str, int, int, int | None]]:
-    """``IndexFile.selectPhyOffset`` over preads; bounded by ``count`` steps so a corrupt cycle cannot hang."""
-    slot_b = _pread(fd, SLOT_SIZE, HEADER_SIZE + (kh % g.hash_slot_num) * SLOT_SIZE)
+    """``IndexFile.selectPhyOffset`` over ``get(offset, n)`` reads; bounded by ``count`` steps so a corrupt
+    cycle cannot hang."""
+    slot_b = get(HEADER_SIZE + (kh % g.hash_slot_num) * SLOT_SIZE, SLOT_SIZE)
     if len(slot_b) < SLOT_SIZE:
         return []
     cur = int.from_bytes(slot_b, "big", signed=True)
@@ -439,7 +465,7 @@ def _select(
     for _ in range(min(count, g.index_num)):
         if max_hits is not None and have + len(out) >= max_hits:
             break
-        b = _pread(fd, ENTRY_SIZE, g.entries_at + cur * ENTRY_SIZE)
+        b = get(g.entries_at + cur * ENTRY_SIZE, ENTRY_SIZE)
         if len(b) < ENTRY_SIZE:
             break
         key_hash, phy, td, prev = _ENTRY.unpack(b)

@@ -19,7 +19,8 @@ import numpy as np
 
 from ..errors import UsageError
 
-_HEX_UPPER = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
+# byte value → its two uppercase hex digits, as one native u16 (so a row of n bytes becomes 2n chars in one take)
+_HEX_PAIRS = np.frombuffer(b"".join(f"{i:02X}".encode() for i in range(256)), dtype=np.uint16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class UniqKey:
     ip: str
     pid: int  # low 16 bits of the client pid, as an unsigned value
     class_loader_hash: int
-    ms_in_month: int  # ms since day 1 00:00 of the client's month, in the client JVM's zone
+    ms_in_month: int  # ms since day 1 00:00 of the client's month (client JVM's zone); unsigned, see decode
     counter: int  # unsigned 16-bit
 
     def approx_born(self, born_ts_ms: int, tz: tzinfo = UTC) -> datetime:
@@ -93,13 +94,12 @@ def decode_uniq_key(uniq_key: str) -> UniqKey:
         alen = 16
     else:
         raise UsageError(f"UNIQ_KEY {uniq_key!r} has {len(uniq_key.strip())} hex characters; expected 32 or 56")
-    pid, clh, ms, counter = struct.unpack_from(">HiiH", raw, alen)
+    # The time field is written as (int)(now - monthStart): after ~24.8 days into a month it exceeds 2^31
+    # and wraps negative (seen in the lab's real ids on day 28), so read it as unsigned 32-bit.
+    pid, clh, ms, counter = struct.unpack_from(">HiIH", raw, alen)
     return UniqKey(str(ipaddress.ip_address(raw[:alen])), pid, clh, ms, counter)
 
 
 def hex_upper_rows(mat: np.ndarray) -> np.ndarray:
     """(n, w) uint8 → (n, 2w) uint8 ASCII uppercase hex, vectorised (``UtilAll.bytes2string``)."""
-    out = np.empty((mat.shape[0], mat.shape[1] * 2), dtype=np.uint8)
-    out[:, 0::2] = _HEX_UPPER[mat >> 4]
-    out[:, 1::2] = _HEX_UPPER[mat & 0x0F]
-    return out
+    return np.ascontiguousarray(_HEX_PAIRS[mat]).view(np.uint8).reshape(mat.shape[0], mat.shape[1] * 2)

@@ -38,9 +38,11 @@ def _cell(v: Any) -> str:
     if v is None:
         return "–"
     if isinstance(v, datetime):
-        return v.strftime("%m-%d %H:%M:%S")
+        return v.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(v, float):
-        return f"{v:.4g}" if abs(v) < 1e6 else f"{v:.3e}"
+        if v != v:  # NaN
+            return "–"
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.3f}".rstrip("0").rstrip(".")
     if isinstance(v, list):
         return inert(", ".join(str(x) for x in v))
     return inert(str(v))
@@ -60,6 +62,14 @@ def frame_table(df: pl.DataFrame, title: str, *, columns: list[str] | None = Non
     if df.height > max_rows:
         t.caption = f"… {df.height - max_rows} more rows (use --json for all)"
     return t
+
+
+def _print(console: Console, df: pl.DataFrame, title: str, **kw: Any) -> None:
+    """A table, or one dim line saying there is nothing (an empty table says less than "none")."""
+    if df.height:
+        console.print(frame_table(df, title, **kw))
+    else:
+        console.print(f"[dim]{title}: none[/dim]")
 
 
 def _section(console: Console, name: str) -> None:
@@ -105,6 +115,8 @@ def render_report(console: Console, doc: dict[str, Any]) -> None:
     """Print the whole report (``doc`` as built by ``commands.logs``: files, events, report, summary)."""
     import polars as pl
 
+    from ..analysis.log_report import REGISTER_GAP_S
+
     rep = doc["report"]
     s = doc["summary"]
     console.print(
@@ -117,23 +129,25 @@ def render_report(console: Console, doc: dict[str, Any]) -> None:
         console.print(frame_table(findings, "findings", columns=["severity", "check", "file", "offset", "detail"]))
     topo = rep["topology"]
     _section(console, "topology & registrations")
-    console.print(frame_table(topo["brokers"], "brokers"))
-    console.print(frame_table(topo["boots"], "boots (previous stop: clean = shutdown hook ran)",
-                              columns=["host", "ts", "type", "broker_name", "broker_addr", "previous_stop",
-                                       "store_abnormal"]))  # fmt: skip
-    console.print(frame_table(topo["registrations"], "broker → name server registrations"))
-    if topo["register_gaps"].height:
-        console.print(frame_table(topo["register_gaps"], "registration gaps"))
-    console.print(frame_table(topo["namesrv_view"], "name server view"))
+    _print(console, topo["brokers"], "brokers")
+    _print(console, topo["boots"], "boots (previous stop: clean = shutdown hook ran)",
+           columns=["host", "ts", "type", "broker_name", "broker_addr", "previous_stop", "store_abnormal"])  # fmt: skip
+    _print(console, topo["registrations"], "broker → name server registrations")
+    _print(console, topo["register_gaps"], f"registration gaps (> {REGISTER_GAP_S} s without a re-registration)")
+    _print(console, topo["namesrv_view"], "name server view")
     rep_ = rep["replication"]
     _section(console, "replication")
     if rep_["lag"].height:
         console.print(_lag_table(rep_["lag"], rep_["lag_series"]))
+    else:
+        console.print("[dim]slave lag: no lag lines[/dim]")
+    if rep_["outages"].height:
+        console.print(frame_table(rep_["outages"], "replication outages (slave connection lost → next accepted)"))
     conns = rep_["connections"]
     if conns.height:
         console.print(frame_table(conns.group_by("host", "type", "statement", "phase").agg(
             pl.len().alias("count"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
-            pl.col("peer").drop_nulls().unique().sort().str.join(" ").alias("peers")).sort("host", "first"),
+            pl.col("peer").drop_nulls().unique().sort().str.join(" ").alias("peers")).sort("host", "first", "statement", "phase", nulls_last=True),
             "HA connections"))  # fmt: skip
     if rep_["sync_timeouts"].height:
         console.print(frame_table(rep_["sync_timeouts"], "sync replication timeouts / HA flow control"))
@@ -151,7 +165,7 @@ def render_report(console: Console, doc: dict[str, Any]) -> None:
     if lat["watermarks"].height:
         console.print(frame_table(lat["watermarks"], "watermark queues"))
     _section(console, "recovery & corruption")
-    console.print(frame_table(rep["recovery"]["summary"], "recovery events"))
+    _print(console, rep["recovery"]["summary"], "recovery events")
     for key, title in (("disk", "disk & retention"), ("busy", "busy / flow control")):
         if rep[key].height:
             _section(console, title)

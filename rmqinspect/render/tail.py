@@ -263,8 +263,11 @@ def ndjson(parsed: Parsed, *, lines: bool = True, events: bool = True) -> str:
     pos = {seq: i for i, seq in enumerate(seqs)}  # the records' order (arrival, or time for a backlog)
     rows: list[tuple[int, int, str]] = []
     if lines and recs.height:
-        for i, rec in enumerate(frame_records(recs.drop(EXTRA_COLUMNS))):
-            rows.append((i, -1, json.dumps(rec, ensure_ascii=False)))
+        # Rust-side serialisation (json.dumps per row caps out near 30 k lines/s); times formatted
+        # exactly as rmqinspect.output does (ISO-8601, milliseconds, offset).
+        text = _frame_ndjson(recs.drop(EXTRA_COLUMNS))
+        # split on "\n" only: str.splitlines() would also cut at U+0085 and U+2028 inside strings
+        rows += [(i, -1, line) for i, line in enumerate(text.rstrip("\n").split("\n"))]
     if events and evs.height:
         ev_seqs = evs["seq"].to_list() if "seq" in evs.columns else [None] * evs.height
         ev = evs.drop("seq") if "seq" in evs.columns else evs
@@ -276,6 +279,17 @@ def ndjson(parsed: Parsed, *, lines: bool = True, events: bool = True) -> str:
         return ""
     rows.sort(key=lambda r: (r[0], r[1]))
     return "\n".join(r[2] for r in rows) + "\n"
+
+
+def _frame_ndjson(df: pl.DataFrame) -> str:
+    import polars as pl
+
+    fmt = []
+    for name, dtype in df.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            pattern = "%Y-%m-%dT%H:%M:%S%.3f%:z" if dtype.time_zone else "%Y-%m-%dT%H:%M:%S%.3f"
+            fmt.append(pl.col(name).dt.strftime(pattern))
+    return (df.with_columns(fmt) if fmt else df).write_ndjson()
 
 
 #: Event columns kept even when null (the events frame's fixed part); typed fields appear when set.

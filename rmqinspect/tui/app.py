@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.signal import Signal
 
 from .commands import WorkbenchCommands
-from .data import LogsState, StoreState, host_of, load_logs, load_store
+from .data import LogsState, StoreState, load_logs, load_store, store_label
 from .live import LiveLogs
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class RmqInspectApp(App[None]):
         self.poll_interval = poll_interval
         self.live: LiveLogs | None = None
         self.logs = LogsState([Path(d) for d in logs_dirs])
-        self.stores = [StoreState(Path(d), host_of(Path(d))) for d in store_dirs]
+        self.stores = [StoreState(Path(d), store_label(Path(d))) for d in store_dirs]
         self.follow = follow
         self.autoload = autoload
         self.current_store = 0
@@ -151,6 +151,14 @@ class RmqInspectApp(App[None]):
             self.call_from_thread(self.data_changed.publish, "store")
 
         return run
+
+    def on_unmount(self) -> None:
+        """Stop child readers and followers; remove the private temporary files."""
+        for st in self.stores:
+            if st.proc is not None:
+                st.proc.stop()
+        if self.live is not None:
+            self.live.stop()
 
     async def loaded(self) -> None:
         """Wait until every loader has finished (tests, bench)."""

@@ -100,22 +100,57 @@ def host_of(path: Path) -> str:
     return parts[-1] if parts else str(path)
 
 
+def store_label(path: Path) -> str:
+    """``…/broker-a/store`` → ``broker-a``; ``…/broker-a/store-at-crash`` → ``broker-a/store-at-crash``."""
+    host = host_of(path)
+    name = path.resolve().name if path.exists() else path.name
+    return host if name in ("store", host) else f"{host}/{name}"
+
+
 @dataclass
 class StoreState:
+    """One store: ``quick`` facts (layout, abort, lock, checkpoint — milliseconds), then ``result``
+    (a :class:`~rmqinspect.tui.scanproc.StoreResult`: the full read and analysis, made in a child process)."""
+
     path: Path
     label: str
     problem: str = ""  # set when the directory cannot be used at all
-    scan: Part = field(default_factory=Part)
-    findings: Part = field(default_factory=Part)
-    summary: Part = field(default_factory=Part)
-    recovery: Part = field(default_factory=Part)
+    quick: Part = field(default_factory=Part)
+    result: Part = field(default_factory=Part)
     progress: float | None = None
+    stage: str = ""
     done: bool = False
+    proc: Any = None
+
+    @property
+    def scan(self) -> Part:
+        """The commitlog read: ready with the StoreResult, or why not."""
+        if not self.result.ready:
+            return self.result
+        if self.result.value.data_error:
+            return Part(None, "error", self.result.value.data_error)
+        return Part(self.result.value, "ready")
 
     @property
     def messages(self) -> pl.DataFrame | None:
-        scan = self.scan.value
-        return getattr(scan, "messages", None) if scan is not None else None
+        return self.result.value.messages if self.scan.ready else None
+
+    @property
+    def findings(self) -> Part:
+        scan = self.scan
+        if not scan.ready:
+            return scan
+        return Part(self.result.value.findings, "ready")
+
+    @property
+    def recovery(self) -> Part:
+        scan = self.scan
+        if not scan.ready:
+            return scan
+        res = self.result.value
+        if res.recovery is None:
+            return Part(None, "error", res.report_error or "no recovery prediction")
+        return Part(res.recovery, "ready")
 
 
 @dataclass
@@ -141,68 +176,57 @@ def check_dir(path: Path, kind: str) -> str:
 
 
 def load_store(state: StoreState, progress: Callable[[float], None] | None = None) -> StoreState:
-    """Scan one store (slow; run in a thread worker). Fills every Part of ``state``."""
+    """Read and analyse one store (slow; run in a thread worker) through ``analysis.store_summary``, the
+    same sequence ``rmqinspect store`` uses. Fills ``quick`` first so the Overview has something at once."""
     state.problem = check_dir(state.path, "store")
     if state.problem:
-        for part in (state.scan, state.findings, state.summary, state.recovery):
+        for part in (state.quick, state.result):
             part.status, part.message = "error", state.problem
         state.done = True
         return state
 
     def _progress(*args: Any) -> None:
-        if progress is None or not args:
+        nums = [a for a in args if isinstance(a, int | float)]
+        if args and isinstance(args[0], str):
+            state.stage = args[0]
+        if progress is None or not nums:
             return
-        frac = args[0]
-        if len(args) >= 2 and args[1]:
-            frac = args[0] / args[1]
-        try:
-            progress(max(0.0, min(1.0, float(frac))))
-        except (TypeError, ValueError):
-            pass
+        frac = nums[0] / nums[1] if len(nums) >= 2 and nums[1] else nums[0]
+        if state.stage and state.stage != "commitlog":
+            frac = 1.0
+        progress(max(0.0, min(1.0, float(frac))))
 
-    def _scan() -> Any:
-        scan_commitlog = api("parsers.commitlog", "scan_commitlog")
-        # verify_crc=True: the broker's recovery checks body CRCs by default, so findings should too.
-        return scan_commitlog(state.path, verify_crc=True, progress=_progress)
+    state.quick.run(lambda: quick_facts(state.path))
+    if state.quick.status == "error":  # not a store at all: say so, do not start a reader
+        state.problem = state.quick.message
+        state.result.status, state.result.message = "error", state.quick.message
+        state.done = True
+        return state
 
-    scan = state.scan.run(_scan)
-    state.findings.run(lambda: _store_findings(state.path, scan))
-    if scan is None and state.findings.status != "ready":
-        state.findings.status, state.findings.message = state.scan.status, state.scan.message
-    state.summary.run(lambda: api("analysis.store_summary", "store_summary")(state.path))
-    state.recovery.run(lambda: _recovery(state.path))
+    def _read() -> Any:
+        from .scanproc import StoreProcess
+
+        state.proc = StoreProcess(state.path)
+        return state.proc.run(_progress)
+
+    state.result.run(_read)
     state.done = True
     return state
 
 
-def _store_findings(path: Path, scan: Any) -> pl.DataFrame:
-    from ..findings import findings_frame
-
+def quick_facts(path: Path) -> dict[str, Any]:
+    """Layout, abort/lock state and checkpoint: small files only, so this returns in milliseconds."""
+    root = api("analysis.store_summary", "resolve_root")(path)
+    facts: dict[str, Any] = {"root": root}
+    layout = api("parsers.storefiles", "detect_layout")(root)
+    facts["layout"] = ", ".join(getattr(layout, "variants", []) or [])
+    facts["abort"] = api("parsers.storefiles", "read_abort")(root)
+    facts["lock"] = api("parsers.storefiles", "read_lock")(root)
     try:
-        check = api("analysis.integrity", "check_store")
-    except Unavailable:
-        if scan is None:
-            raise
-        return findings_frame(list(getattr(scan, "findings", [])))
-    result = check(path)
-    return _as_findings_frame(result)
-
-
-def _as_findings_frame(result: Any) -> pl.DataFrame:
-    import polars as pl
-
-    from ..findings import findings_frame
-
-    if isinstance(result, pl.DataFrame):
-        return result
-    found = getattr(result, "findings", result)
-    if isinstance(found, pl.DataFrame):
-        return found
-    return findings_frame(list(found))
-
-
-def _recovery(path: Path) -> Any:
-    return api("analysis.recovery", "predict_recovery")(path)
+        facts["checkpoint"] = api("parsers.checkpoint", "read_checkpoint")(root, [])
+    except Exception as e:
+        facts["checkpoint_error"] = describe_error(e)
+    return facts
 
 
 def load_logs(state: LogsState) -> LogsState:

@@ -6,7 +6,7 @@ a verdict can be traced to the rule that produced it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import dataclass, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 from .widgets.frame_view import fmt_value
@@ -72,108 +72,186 @@ def _count(events: pl.DataFrame | None, *types: str) -> int:
     return int(events["type"].is_in(list(types)).sum())
 
 
-def identity_rows(app: RmqInspectApp) -> list[tuple[Any, ...]]:
-    """host, role, cluster, broker, address, version, source — from store summaries and boot events."""
-    rows: list[tuple[Any, ...]] = []
-    for st in app.stores:
-        s = as_dict(st.summary.value) if st.summary.ready else {}
-        ident = as_dict(s.get("identity")) or s
-        if not ident:
-            continue
-        rows.append(
-            (
-                st.label,
-                pick(ident, "broker_role", "role"),
-                pick(ident, "cluster", "broker_cluster_name", "cluster_name"),
-                pick(ident, "broker_name"),
-                pick(ident, "broker_addr", "store_host", "address"),
-                pick(ident, "version_guess", "version", "rocketmq_version"),
-                "store",
-            )
-        )
-    events = _events(app)
-    if events is not None and events.height and "type" in events.columns:
-        import polars as pl
+IDENTITY_KEYS = {
+    "cluster": "brokerClusterName",
+    "broker": "brokerName",
+    "role": "brokerRole",
+    "broker_id": "brokerId",
+    "ip": "brokerIP1",
+    "port": "listenPort",
+}
 
-        boots = events.filter(pl.col("type").is_in(["broker_boot", "namesrv_boot"]))
-        for host in sorted(set(boots["host"].drop_nulls().to_list())) if "host" in boots.columns else []:
-            last = boots.filter(pl.col("host") == host).tail(1).to_dicts()[0]
-            role = "nameserver" if last["type"] == "namesrv_boot" else None
-            rows.append(
-                (
-                    host,
-                    role or pick(last, "role", "broker_role"),
-                    pick(last, "cluster"),
-                    pick(last, "broker_name"),
-                    pick(last, "broker_addr", "bind_addr"),
-                    pick(last, "version"),
-                    "logs (last boot)",
-                )
-            )
+
+def log_identities(events: pl.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """Per host: the identity its logs state — the last boot's config dump (``broker_config`` key/value
+    events) and boot lines (``broker_boot`` / ``namesrv_boot``)."""
+    import polars as pl
+
+    out: dict[str, dict[str, Any]] = {}
+    if events is None or not events.height or "type" not in events.columns:
+        return out
+    cfg = events.filter(pl.col("type") == "broker_config")
+    if cfg.height and {"key", "value"} <= set(cfg.columns):
+        wanted = list(IDENTITY_KEYS.values())
+        last = cfg.filter(pl.col("key").is_in(wanted)).group_by(["host", "key"], maintain_order=True).last()
+        for host, key, value in last.select("host", "key", "value").iter_rows():
+            out.setdefault(host, {})[key] = value
+    boots = events.filter(pl.col("type").is_in(["broker_boot", "namesrv_boot"]))
+    for row in boots.group_by("host", maintain_order=True).last().to_dicts():
+        d = out.setdefault(row["host"], {})
+        d["_boot"] = row
+    return out
+
+
+def _role_evidence(events: pl.DataFrame, host: str, addr: str | None) -> str | None:
+    """Role as the HA lines show it: a slave is told its master's address, a master accepts slaves."""
+    import polars as pl
+
+    mine = events.filter(pl.col("host") == host)
+    told = mine.filter((pl.col("type") == "broker_master_changed") & pl.col("new_addr").is_not_null())
+    if told.height and (addr is None or told["new_addr"][-1] != addr):
+        return "slave"
+    if mine.filter(pl.col("type") == "ha_slave_connected").height:
+        return "master"
+    return None
+
+
+def identity_rows(app: RmqInspectApp) -> list[tuple[Any, ...]]:
+    """host, role, cluster, broker, address, version, source — each from a line or a file that says so:
+    boot lines and the config dump (broker logs), registrations (namesrv logs), HA lines (role),
+    the checkpoint's fields (version generation) and the records' store host (store)."""
+    import polars as pl
+
+    events = _events(app)
+    ids = log_identities(events)
+    store_by_host = {st.label: st for st in app.stores}
+    regs = (
+        events.filter(pl.col("type") == "broker_registered")
+        if events is not None and "type" in events.columns
+        else None
+    )
+    rows: list[tuple[Any, ...]] = []
+    for host in sorted(set(ids) | set(store_by_host)):
+        d = ids.get(host, {})
+        boot = d.get("_boot") or {}
+        sources = ["logs"] if d else []
+        role = d.get("brokerRole")
+        addr = None
+        if d.get("brokerIP1") and d.get("listenPort"):
+            addr = f"{d['brokerIP1']}:{d['listenPort']}"
+        addr = addr or boot.get("broker_addr")
+        if boot.get("type") == "namesrv_boot":
+            role = "nameserver"
+            if boot.get("bind_addr"):
+                addr = f"{boot['bind_addr']}:{boot['port']}" if boot.get("port") else boot["bind_addr"]
+        version = None
+        st = store_by_host.get(host)
+        if st is not None and st.quick.ready:
+            cp = st.quick.value.get("checkpoint")
+            if cp is not None and getattr(cp, "version_hint", "any") != "any":
+                version = f"{cp.version_hint} (checkpoint)"
+            msgs = st.messages
+            if addr is None and msgs is not None and msgs.height and "store_host" in msgs.columns:
+                addr = msgs["store_host"].mode().sort()[0]
+            sources.append("store")
+        if role is None and events is not None and "type" in events.columns:
+            role = _role_evidence(events, host, addr)
+        cluster = d.get("brokerClusterName")
+        if cluster is None and regs is not None and addr is not None and regs.height:
+            hit = regs.filter(pl.col("broker_addr") == addr)
+            if hit.height and hit["cluster"][-1]:
+                cluster = hit["cluster"][-1]
+                sources.append("namesrv")
+        name = d.get("brokerName") or boot.get("broker_name")
+        if not (role or addr or name or version):
+            continue
+        rows.append((host, role, cluster, name, addr, version, "+".join(sources)))
     return rows
 
 
 def summary_rows(app: RmqInspectApp) -> list[tuple[Any, ...]]:
+    """What each store holds, from ``StoreReport.to_doc()`` (the same numbers ``rmqinspect store`` prints)."""
     rows: list[tuple[Any, ...]] = []
     for st in app.stores:
-        msgs = st.messages
-        if msgs is not None:
-            rows.append((st.label, "messages", msgs.height))
-            if "topic" in msgs.columns:
-                rows.append((st.label, "topics", msgs["topic"].n_unique()))
-            if "store_ts" in msgs.columns and msgs.height:
-                rows.append((st.label, "first store time", fmt_value(msgs["store_ts"].min())))
-                rows.append((st.label, "last store time", fmt_value(msgs["store_ts"].max())))
-        scan = st.scan.value
-        if scan is not None:
-            files = getattr(scan, "files", None)
-            if files is not None and hasattr(files, "height"):
-                rows.append((st.label, "commitlog files", files.height))
-            if getattr(scan, "valid_end", None) is not None:
-                rows.append((st.label, "valid end (phy offset)", scan.valid_end))
-        elif st.scan.message:
-            rows.append((st.label, "commitlog", st.scan.message))
-        if st.summary.ready:
-            for k, v in as_dict(st.summary.value).items():
-                if k == "identity" or hasattr(v, "height"):
-                    continue
-                if isinstance(v, dict | list) or is_dataclass(v):
-                    v = asdict(v) if is_dataclass(v) and not isinstance(v, type) else v
-                rows.append((st.label, k, fmt_value(v) if not isinstance(v, list) else ", ".join(map(str, v))))
-        elif st.summary.message and not st.problem:
-            rows.append((st.label, "summary", st.summary.message))
+        name = st.label
+        if st.problem:
+            rows.append((name, "store", st.problem))
+            continue
+        if st.quick.ready:
+            q = st.quick.value
+            ab = q.get("abort")
+            if ab is not None:
+                rows.append((name, "abort file", "present (last shutdown not clean, or running)" if ab.present else "absent"))
+            lock = q.get("lock")
+            if lock is not None and lock.held_by_pid:
+                rows.append((name, "lock", f"held by process {lock.held_by_pid}: a broker is running"))
+            if q.get("layout"):
+                rows.append((name, "layout", q["layout"]))
+        elif st.quick.message:
+            rows.append((name, "store", st.quick.message))
+        scan = st.scan
+        if not scan.ready:
+            if scan.status == "pending":
+                rows.append((name, "commitlog", f"scanning… {st.stage}".strip()))
+            elif scan.message:
+                rows.append((name, "commitlog", scan.message))
+            continue
+        res = st.result.value
+        cl = res.commitlog_doc
+        if res.report_error:
+            rows.append((name, "analysis", res.report_error))
+        rows.append((name, "messages", cl.get("messages", res.messages.height if res.messages is not None else None)))
+        if cl.get("records_beyond_valid_end"):
+            rows.append((name, "records beyond valid end", cl["records_beyond_valid_end"]))
+        if res.topics is not None:
+            rows.append((name, "topics", res.topics.height))
+        rows.append((name, "consume queues", res.queues))
+        files = res.files
+        if files is not None and hasattr(files, "height"):
+            rows.append((name, "commitlog files", f"{files.height} × {res.file_size} bytes"))
+            rows.append((name, "commitlog disk use", f"{int(files['size'].sum())} bytes (file lengths)"))
+        rows.append((name, "valid end (phy offset)", res.valid_end))
+        if cl.get("first_store_ts") is not None:
+            rows.append((name, "store time", f"{fmt_value(cl.get('first_store_ts'))} … {fmt_value(cl.get('last_store_ts'))} UTC"))
+        if "crc_verified" in cl:
+            rows.append((name, "body CRC verified", "yes" if cl.get("crc_verified") else "no"))
     return rows
 
 
 def verdicts(app: RmqInspectApp) -> list[Verdict]:
     out: list[Verdict] = []
-    # Integrity
+    # Integrity and recovery, per store
     for st in app.stores:
-        f = st.findings
         name = f"integrity ({st.label})" if len(app.stores) > 1 else "integrity"
+        rname = f"recovery ({st.label})" if len(app.stores) > 1 else "recovery"
         if st.problem:
             out.append(Verdict(name, "bad", "unusable", st.problem, "integrity"))
-        elif not f.ready:
-            out.append(Verdict(name, "n/a", "scanning…" if f.status == "pending" else "n/a", f.message, "integrity"))
+            continue
+        f = st.findings
+        if not f.ready:
+            pending = f.status == "pending"
+            out.append(Verdict(name, "n/a", "scanning…" if pending else "n/a", f.message, "integrity"))
         else:
             df = f.value
             counts = {s: int((df["severity"] == s).sum()) for s in ("error", "warning", "info")} if df.height else {}
             level = "bad" if counts.get("error") else "warn" if counts.get("warning") else "ok"
             detail = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
-            out.append(Verdict(name, level, {"bad": "damaged", "warn": "suspicious", "ok": "clean"}[level], detail, "integrity"))
+            verdict = st.result.value.verdict or {"bad": "damaged", "warn": "attention", "ok": "intact"}[level]
+            out.append(Verdict(name, level, verdict, detail, "integrity"))
         r = st.recovery
-        rname = f"recovery ({st.label})" if len(app.stores) > 1 else "recovery"
         if r.ready:
-            d = as_dict(r.value)
-            verdict = pick(d, "verdict", "state", "mode") or "predicted"
-            detail = pick(d, "detail", "summary", "reason") or ""
-            lost = pick(d, "bytes_lost", "truncated_bytes", "lost_bytes")
-            if lost:
-                detail = f"{detail} ({lost} bytes would be dropped)".strip()
-            level = "warn" if lost or "abnormal" in str(verdict) else "ok"
-            out.append(Verdict(rname, level, str(verdict), str(detail), "integrity"))
-        elif not st.problem:
-            out.append(Verdict(rname, "n/a", "n/a" if r.status != "pending" else "…", r.message, "integrity"))
+            rec = r.value
+            if rec.refuses_to_start:
+                out.append(Verdict(rname, "bad", "broker would not start", rec.refuses_to_start, "integrity"))
+            else:
+                lost = rec.dropped_bytes or rec.dropped_messages
+                detail = f"{rec.mode} recovery; keeps up to offset {rec.recovered_offset}"
+                if lost:
+                    detail += f", drops {rec.dropped_bytes} bytes / {rec.dropped_messages} messages"
+                out.append(Verdict(rname, "bad" if rec.dropped_messages else "warn" if lost else "ok",
+                                   "would drop data" if lost else "nothing lost", detail, "integrity"))
+        else:
+            out.append(Verdict(rname, "n/a", "…" if r.status == "pending" else "n/a", r.message, "integrity"))
     # Logs-derived
     lines = app.logs.lines
     events = _events(app)

@@ -32,6 +32,7 @@ class Neighbourhood:
     data: bytes = b""
     spans: list[Span] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
+    units: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (label, decoded unit)
     error: str = ""
 
     @property
@@ -42,7 +43,10 @@ class Neighbourhood:
         out = Text()
         out.append(f"{inert(self.file)} @ {self.offset}", style="bold")
         out.append(f"  bytes {self.base}…{self.base + len(self.data)}\n", style="dim")
-        if not self.records:
+        for label, unit in self.units:
+            out.append(f"  {label}: ", style="bold" if label == "unit at finding" else "")
+            out.append(" ".join(f"{k}={v}" for k, v in unit.items()) + "\n")
+        if not self.records and not self.units:
             out.append("no decoded record in this window\n", style="dim")
         for r in self.records:
             out.append(
@@ -74,6 +78,7 @@ def neighbourhood(root: Path, messages: pl.DataFrame | None, file: str, offset: 
     except Exception as e:
         nb.error = f"cannot read {file}: {describe_error(e)}"
         return nb
+    _annotate_units(nb, file)
     if messages is None or not {"file", "phy_offset", "size"} <= set(messages.columns):
         return nb
     import polars as pl
@@ -95,3 +100,39 @@ def neighbourhood(root: Path, messages: pl.DataFrame | None, file: str, offset: 
         nb.records.append(r)
         nb.spans.append(Span(pos, int(r["size"]), f"record phy {r['phy_offset']}", f"topic={r.get('topic')}"))
     return nb
+
+
+def unit_dtype(file: str) -> Any:
+    """The fixed-size unit layout of a queue/index file (from its parser module), or None."""
+    parts = file.replace("\\", "/").split("/")
+    if "batchconsumequeue" in parts:
+        return api("parsers.consumequeue", "BCQ_UNIT")
+    if "consumequeue" in parts:
+        return api("parsers.consumequeue", "CQ_UNIT")
+    if "index" in parts:
+        return api("parsers.index", "INDEX_ENTRY")
+    return None
+
+
+def _annotate_units(nb: Neighbourhood, file: str) -> None:
+    """Spans for the unit at the finding's offset (one per field) and the decoded units around it."""
+    import numpy as np
+
+    try:
+        dtype = unit_dtype(file)
+    except Exception:
+        return
+    if dtype is None:
+        return
+    size = dtype.itemsize
+    for label, start in (("unit before", nb.offset - size), ("unit at finding", nb.offset), ("unit after", nb.offset + size)):
+        rel = start - nb.base
+        if start < 0 or rel < 0 or rel + size > len(nb.data):
+            continue
+        rec = np.frombuffer(nb.data, dtype=dtype, count=1, offset=rel)[0]
+        values = {name: int(rec[name]) for name in dtype.names}
+        nb.units.append((label, values))
+        if label == "unit at finding":
+            for name in dtype.names:
+                field_dtype, off = dtype.fields[name][:2]
+                nb.spans.append(Span(start + off, field_dtype.itemsize, name, str(values[name])))

@@ -280,3 +280,53 @@ def test_known_keys_data_matches_spec_facts() -> None:
 def test_convert_int_range() -> None:
     assert convert("2147483648", ["int"], {})[0] is False
     assert convert("-5", ["int"], {}) == (True, -5, "")
+
+
+def _runs() -> list[Path]:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from conftest import sample_run_dirs
+
+    return sample_run_dirs()
+
+
+@pytest.mark.parametrize("run_dir", _runs(), ids=lambda p: p.name)
+def test_edited_file_differs_from_what_the_broker_booted_with(run_dir: Path, tmp_path: Path) -> None:
+    """A copy of a lab broker's real .properties with one value edited: the broker's boot-time config dump
+    (its broker.log) still says the old value, at the edited line."""
+    from rmqinspect.analysis.config_lint import compare_with_logs
+
+    src = (run_dir / "broker-a" / "broker.properties").read_text("latin-1")
+    assert "defaultTopicQueueNums=4" in src
+    f = tmp_path / "broker.properties"
+    f.write_text(src.replace("defaultTopicQueueNums=4", "defaultTopicQueueNums=16"), "latin-1")
+    version = tuple(int(x) for x in run_dir.name.removeprefix("rmq-").split("."))
+    logs = str(run_dir / "broker-a" / "logs" / "rocketmqlogs")
+    brokers, _ = lint([(None, read_properties(f))], version)
+    fs = compare_with_logs(brokers, [logs])
+    line = 1 + src.splitlines().index("defaultTopicQueueNums=4")
+    assert [(x.check, x.offset) for x in fs] == [("config.boot_differs", line)]
+    assert "defaultTopicQueueNums=16" in fs[0].detail and "defaultTopicQueueNums=4" in fs[0].detail
+    brokers, _ = lint([(None, read_properties(run_dir / "broker-a" / "broker.properties"))], version)
+    assert compare_with_logs(brokers, [logs]) == []  # the real file is what it booted with
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_KEY = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._", min_size=1, max_size=30)
+# a value may not start with a separator (Java would take it as the separator after a blank one)
+_VAL = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="\\"), max_size=40).filter(
+    lambda v: v[:1] not in ("=", ":"))
+
+
+@given(st.dictionaries(_KEY, _VAL, max_size=12), st.sampled_from(["=", ":", " = ", " "]), st.booleans())
+def test_properties_round_trip(d: dict[str, str], sep: str, crlf: bool) -> None:
+    """Whatever plain key/value pairs are written with any separator and line ending, parsing gives them back,
+    with 1-based line numbers that skip comment lines."""
+    nl = "\r\n" if crlf else "\n"
+    text = "# header" + nl + nl.join(f"{k}{sep}{v}" for k, v in d.items()) + nl
+    pf = parse_properties_text(text)
+    assert pf.values == d
+    assert [e.line_no for e in pf.entries] == list(range(2, 2 + len(d)))

@@ -60,7 +60,7 @@ def _patch(path: Path, pos: int, data: bytes) -> None:
 
 
 def test_cq_unit_pointing_into_a_record_is_dangling(store_copy: Path) -> None:
-    f, pos, (phy, size, tags) = _cq_unit(store_copy)
+    f, pos, (phy, _size, _tags) = _cq_unit(store_copy)
     _patch(f, pos, struct.pack(">q", phy + 7))
     got = _find(_report(store_copy), "cq_dangling")
     rel = str(f.relative_to(store_copy))
@@ -69,7 +69,7 @@ def test_cq_unit_pointing_into_a_record_is_dangling(store_copy: Path) -> None:
 
 
 def test_cq_size_and_tag_mismatch_named_exactly(store_copy: Path) -> None:
-    f, pos, (phy, size, tags) = _cq_unit(store_copy, n=2)
+    f, pos, (_phy, size, tags) = _cq_unit(store_copy, n=2)
     _patch(f, pos + 8, struct.pack(">iq", size + 1, tags ^ 0x5A))
     got = _find(_report(store_copy), "cq_mismatch")
     assert got.select("file", "offset").rows() == [(str(f.relative_to(store_copy)), pos)]

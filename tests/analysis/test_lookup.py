@@ -14,7 +14,7 @@ from rmqinspect.analysis import lookup as L
 from rmqinspect.errors import NotFoundError, UnusableInputError, UsageError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import load_manifest, sample_run_dirs  # noqa: E402
+from conftest import load_manifest, sample_run_dirs
 
 RUNS = sample_run_dirs()
 pytestmark = pytest.mark.skipif(not RUNS, reason="no lab samples yet")
@@ -92,7 +92,7 @@ def test_every_key_finds_all_its_messages(run) -> None:
     for s in ok_sends(m):
         if s["offset_msg_id"]:
             for k in s["keys"] or []:
-                want[(s["broker"], s["topic"], k)].add(s["offset_msg_id"])
+                want[(s["broker"], stored_at(s)[0], k)].add(s["offset_msg_id"])
     for (broker, topic, key), ids in want.items():
         hits = L.by_key(stores[broker], key, kind="keys", topic=topic, max_hits=100_000, scan=False)
         assert ids <= {r["msg_id"] for r in hits.records}, (broker, topic, key)

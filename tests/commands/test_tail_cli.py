@@ -112,6 +112,24 @@ def test_bad_regex_is_a_usage_error_not_a_traceback(logdir: Path, capsys) -> Non
     assert err.startswith("rmqinspect: bad --grep regex") and "Traceback" not in err
 
 
+def test_unreachable_dir_is_one_clear_line_exit_2(open_tmp: Path) -> None:
+    locked = open_tmp / "locked"
+    (locked / "logs").mkdir(parents=True)
+    os.chmod(locked, 0o700)
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    else:
+        os.chmod(locked, 0)
+        cmd = []
+    r = subprocess.run(
+        [*cmd, sys.executable, "-m", "rmqinspect", "tail", str(locked / "logs"), "--no-follow"],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+    )  # fmt: skip
+    os.chmod(locked, 0o700)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == f"rmqinspect: {locked / 'logs'}: cannot access: Permission denied"
+
+
 def test_bad_level_and_missing_dir_exit_2(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, str(tmp_path), "--no-follow", "--level", "LOUD")
     assert code == 2 and "unknown level" in err
@@ -195,7 +213,7 @@ class Tail:
         for line in self.p.stdout:
             self.q.put(line.rstrip("\n"))
 
-    def wait_for(self, pred, timeout: float = 15.0) -> list[str]:
+    def wait_for(self, pred, timeout: float = 60.0) -> list[str]:
         deadline = time.monotonic() + timeout
         while not pred(self.lines):
             left = deadline - time.monotonic()
@@ -211,7 +229,7 @@ class Tail:
     def stop(self, sig: int = signal.SIGINT) -> tuple[int, str]:
         self.p.send_signal(sig)
         try:
-            code = self.p.wait(timeout=10)
+            code = self.p.wait(timeout=30)
         finally:
             if self.p.poll() is None:
                 self.p.kill()
@@ -290,3 +308,105 @@ def test_real_broker_logs_render_every_record(capsys) -> None:
         assert code == 0 and "Traceback" not in err
         total = sum(1 for f in d.rglob("*.log") if "otherdays" not in f.parts for _ in f.open("rb"))
         assert len(out.splitlines()) == total  # every physical line shown exactly once
+
+
+# ------------------------------------------------------------------ events
+
+
+def test_events_only_highlights_recognised_events_with_key_fields(logdir: Path, capsys) -> None:
+    code, out, _ = run(capsys, str(logdir), "--no-follow", "--no-color", "--events-only")
+    assert code == 0
+    heads = [ln for ln in out.splitlines() if "◆" in ln]
+    labels = [ln.split("◆ ", 1)[1] for ln in heads]
+    assert labels[0].startswith("broker_boot broker_name=broker-a broker_addr=10.0.0.1:10911")
+    assert any(x.startswith("flush_cost_ms 850 ms") for x in labels)
+    assert any(x.startswith("broker_register_failed namesrv_addr=10.0.0.9:9876") for x in labels)
+    assert labels[-1] == "broker_register_ok namesrv_addr=127.0.0.1:9876"
+    assert "putMessage failed" not in out  # an ERROR line that is no event is filtered out
+
+
+def test_type_filter_with_json_emits_only_event_rows(logdir: Path, capsys) -> None:
+    code, out, _ = run(capsys, str(logdir), "--no-follow", "--json", "--type", "flush_*")
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert code == 0 and len(rows) == 1
+    (ev,) = rows
+    assert (
+        ev["type"] == "flush_cost_ms" and ev["ms"] == 850 and ev["file"] == "store.log" and ev["line_no"] == 1
+    )
+
+
+def test_unknown_event_type_is_a_usage_error(logdir: Path, capsys) -> None:
+    code, _, err = run(capsys, str(logdir), "--no-follow", "--type", "no_such_event")
+    assert code == 2 and "unknown event type 'no_such_event'" in err and "flush_cost_ms" in err
+
+
+@pytest.fixture
+def open_tmp() -> Path:
+    """A temp dir other users can traverse (pytest's own tmp base is 0700)."""
+    import shutil
+    import tempfile
+
+    d = Path(tempfile.mkdtemp(prefix="rmqinspect-tail-"))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_permission_denied_is_a_counted_warning(open_tmp: Path, capsys) -> None:
+    """As a user without read permission (root ignores modes, so drop to nobody with setpriv)."""
+    tmp_path = open_tmp
+    d = tmp_path / "logs"
+    d.mkdir()
+    (d / "broker.log").write_text(rec("08:00:00", "INFO", "readable"))
+    (d / "secret.log").write_text(rec("08:00:01", "INFO", "secret"))
+    os.chmod(d / "secret.log", 0)
+    if os.geteuid() != 0:
+        code, out, err = run(capsys, str(d), "--no-follow", "--no-color")
+    else:
+        import shutil
+
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv: cannot be denied a read")
+        for p in (tmp_path, d):
+            os.chmod(p, 0o755)
+        r = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             sys.executable, "-m", "rmqinspect", "tail", str(d), "--no-follow", "--no-color"],
+            capture_output=True, text=True, cwd=REPO, timeout=60,
+        )  # fmt: skip
+        if r.returncode != 0 and "rmqinspect:" not in r.stderr:
+            pytest.skip(f"nobody cannot run this interpreter: {r.stderr[:200]}")
+        code, out, err = r.returncode, r.stdout, r.stderr
+    assert code == 0
+    assert "readable" in out and "secret" not in out.replace("secret.log", "")
+    assert "secret.log: cannot read secret.log: Permission denied [permission_denied]" in err
+    assert err.rstrip().endswith("rmqinspect: 1 warning (permission_denied 1)")
+    assert "Traceback" not in err
+
+
+def test_reader_going_away_ends_the_tail_with_status_0(logdir: Path) -> None:
+    """``rmqinspect tail | head -1``: the next write hits a closed pipe; that is a normal stop."""
+    p = subprocess.Popen(
+        [sys.executable, "-m", "rmqinspect", "tail", str(logdir), "-n", "1", "--no-color"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert p.stdout is not None
+    p.stdout.readline()
+    p.stdout.close()
+    deadline = time.monotonic() + 60
+    i = 0
+    while p.poll() is None and time.monotonic() < deadline:
+        with open(logdir / "broker.log", "a") as w:
+            w.write(rec("08:02:00", "INFO", f"more {i}"))
+        i += 1
+        try:
+            p.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            pass
+    if p.poll() is None:
+        p.kill()
+    err = p.stderr.read().decode() if p.stderr else ""
+    assert p.returncode == 0, err
+    assert "Traceback" not in err

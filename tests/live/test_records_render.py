@@ -152,3 +152,12 @@ def test_ndjson_lines_then_their_events_with_frame_field_names(parser: RecordPar
     assert "seq" not in ev and "raw" not in rows[0] and "seq" not in rows[0]
     only_events = [json.loads(x) for x in ndjson(p, lines=False).splitlines()]
     assert [r["type"] for r in only_events] == ["ha_lag_bytes"]
+
+
+def test_ndjson_rows_survive_unicode_line_separators_in_messages(parser: RecordParser) -> None:
+    odd = "2026-11-28 08:00:00 INFO main - a\u0085b\u2028c\u2029d\x1ce"
+    p = parser.parse([chunk("broker.log", 1, odd, PLAIN)])
+    out = ndjson(p)
+    rows = [json.loads(x) for x in out.rstrip("\n").split("\n")]
+    assert [r["line_no"] for r in rows] == [1, 2]
+    assert rows[0]["message"] == "a\u0085b\u2028c\u2029d\x1ce"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,3 +49,27 @@ def test_short_and_negative_become_findings() -> None:
 @given(st.binary(max_size=5000))
 def test_any_bytes_never_raise(buf: bytes) -> None:
     decode_checkpoint(buf, findings=[])
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+REAL_CPS = sorted(SAMPLES.glob("rmq-*/broker-*/store*/checkpoint"))
+
+
+@pytest.mark.parametrize("path", REAL_CPS, ids=[str(p.relative_to(SAMPLES)) for p in REAL_CPS])
+def test_real_checkpoints_decode_cleanly(path: Path) -> None:
+    fs: list[Finding] = []
+    cp = decode_checkpoint(path.read_bytes(), findings=fs)
+    assert cp is not None and fs == []
+    assert cp.file_size == CHECKPOINT_SIZE
+    assert 1_600_000_000_000 < cp.physic_msg_ts < 2_000_000_000_000  # a real epoch-ms store time
+
+
+@pytest.mark.skipif(not REAL_CPS, reason="no lab samples")
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_mutated_real_checkpoint_never_raises(data: st.DataObject) -> None:
+    buf = bytearray(REAL_CPS[0].read_bytes())
+    for _ in range(data.draw(st.integers(1, 8))):
+        buf[data.draw(st.integers(0, 63))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(buf)))
+    decode_checkpoint(bytes(buf[:cut]), findings=[])

@@ -114,9 +114,10 @@ def _expected_queue(send: dict) -> tuple[str, int]:
 
 
 def _stored_uniq_key(send: dict) -> str:
-    """UNIQ_KEY the record carries. Observed in the 5.3.3 lab run: every record of a producer batch stores the
-    *batch's* id (the SendResult's transactionId), not the per-message msgId the client reports."""
-    return send["transaction_id"] if send["kind"] == "batch" else send["msg_id"]
+    """UNIQ_KEY the record carries. Observed in the lab runs: with the 5.3.3 client every record of a producer
+    batch stores the *batch's* id (the SendResult's transactionId), not the per-message msgId it reports; with
+    4.9.7 each record keeps its own msgId (transactionId is null)."""
+    return send["transaction_id"] if send["kind"] == "batch" and send["transaction_id"] else send["msg_id"]
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[r.name for r in RUNS])
@@ -134,7 +135,7 @@ def test_every_send_has_its_unit_pointing_at_its_record(run: Path) -> None:
         root = run / broker / "store"
         if not root.is_dir():
             continue
-        units = cq.read_consumequeues(root)
+        units = cq.read_consumequeues(root).with_columns(pl.col("topic").cast(pl.Utf8))
         msgs = scan_commitlog(root, properties=False).messages
         sends = [s for s in manifest["sends"] if s["status"] == "SEND_OK" and s["broker"] == broker]
         exp = pl.DataFrame(
@@ -161,3 +162,31 @@ def test_every_send_has_its_unit_pointing_at_its_record(run: Path) -> None:
         assert normal["tags_code"].to_list() == [java_string_hash(t) if t else 0 for t in normal["r_tags"].to_list()]
         checked += j.height
     assert checked == sum(1 for s in manifest["sends"] if s["status"] == "SEND_OK")
+
+
+def _real_cq_file() -> bytes | None:
+    files = sorted(SAMPLES.glob("rmq-*/broker-a/store/consumequeue/LabTopic/0/" + "[0-9]" * 20))
+    return files[0].read_bytes() if files else None
+
+
+REAL_CQ = _real_cq_file()
+
+
+@pytest.mark.skipif(REAL_CQ is None, reason="no lab samples")
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_mutated_real_cq_file_never_raises(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    assert REAL_CQ is not None
+    buf = bytearray(REAL_CQ)
+    for _ in range(data.draw(st.integers(1, 10))):
+        buf[data.draw(st.integers(0, len(buf) - 1))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.one_of(st.none(), st.integers(0, len(buf))))
+    raw = bytes(buf[:cut] if cut is not None else buf)
+    d = cq.decode_units(raw)
+    assert d.n_valid <= d.n_total
+    root = tmp_path_factory.mktemp("cq")
+    _write_queue(root, "T", 0, {0: raw, len(REAL_CQ): raw})
+    fs: list[Finding] = []
+    df = cq.read_consumequeues(root, findings=fs)
+    assert df.height <= 2 * d.n_total
+    cq.queue_ranges(df)

@@ -173,7 +173,7 @@ RUNS = sorted(p.parent for p in SAMPLES.glob("rmq-*/manifest.json"))
 
 def _stored(send: dict) -> tuple[str, int, str]:
     """(record topic, queue id, UNIQ_KEY) as the broker stored the send (see test_consumequeue)."""
-    uniq = send["transaction_id"] if send["kind"] == "batch" else send["msg_id"]
+    uniq = send["transaction_id"] if send["kind"] == "batch" and send["transaction_id"] else send["msg_id"]
     if send["kind"] == "delay":
         return "SCHEDULE_TOPIC_XXXX", send["delay_level"] - 1, uniq
     if send["kind"].startswith("tx_"):
@@ -202,8 +202,8 @@ def test_every_key_and_uniq_key_of_every_send_is_found(run: Path) -> None:
             topic, qid, uniq = _stored(s)
             phy = pos[(topic, qid, s["queue_offset"])]
             for key in [*s["keys"], uniq]:
-                hits = reader.lookup(topic, key)
-                assert phy in hits["phy_offset"].to_list(), (broker, topic, key, phy, hits)
+                hits = reader.hits(topic, key)
+                assert phy in [h[2] for h in hits], (broker, topic, key, phy, hits)
                 looked += 1
         reader.close()
     assert looked > 1000
@@ -217,3 +217,29 @@ def test_real_index_headers_agree_with_entries_after_clean_shutdown(run: Path) -
     assert infos and entries.height == sum(i.used_entries for i in infos)
     assert all(i.header is not None and i.header.index_count == i.used_entries + 1 for i in infos)
     assert [f for f in fs if f.check == "index_header_stale"] == []
+
+
+def _real_index_file() -> bytes | None:
+    files = sorted(SAMPLES.glob("rmq-*/broker-a/store/index/" + "[0-9]" * 17))
+    return files[0].read_bytes() if files else None
+
+
+REAL_INDEX = _real_index_file()
+
+
+@pytest.mark.skipif(REAL_INDEX is None, reason="no lab samples")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_real_index_file_never_raises(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    assert REAL_INDEX is not None
+    buf = bytearray(REAL_INDEX)
+    for _ in range(data.draw(st.integers(1, 12))):
+        buf[data.draw(st.integers(0, len(buf) - 1))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.one_of(st.none(), st.integers(0, len(buf))))
+    root = tmp_path_factory.mktemp("ix")
+    (root / "index").mkdir()
+    (root / "index" / "20250101000000000").write_bytes(bytes(buf[:cut] if cut is not None else buf))
+    fs: list[Finding] = []
+    _, entries = ix.read_index(root, findings=fs)
+    assert entries.height <= 256
+    ix.lookup(root, "LabTopic", data.draw(st.sampled_from(["size-1", "order-1001", "nope", ""])))

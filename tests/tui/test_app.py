@@ -261,12 +261,79 @@ async def test_theme_toggles_between_dark_and_light() -> None:
         assert app.theme != LIGHT_THEME
 
 
-async def test_keypress_answered_while_store_loads(broker_store: Path, broker_logs: Path) -> None:
-    app = make_app([broker_logs], [broker_store], follow=False)
+async def test_ui_answers_while_a_store_scan_is_still_running(
+    monkeypatch: pytest.MonkeyPatch, broker_store: Path
+) -> None:
+    """The scan runs in a worker: with it held mid-way, screens switch and the Overview says 'scanning'."""
+    import threading
+
+    import rmqinspect.tui.app as app_mod
+
+    release = threading.Event()
+    real = app_mod.load_store
+
+    def slow_load(state, progress=None):  # type: ignore[no-untyped-def]
+        if progress is not None:
+            progress(0.5)
+        release.wait(10)
+        return real(state, progress)
+
+    monkeypatch.setattr(app_mod, "load_store", slow_load)
+    app = make_app([], [broker_store], follow=False)
     async with app.run_test(size=SIZE) as pilot:
-        t0 = time.perf_counter()
+        await pilot.pause(0.3)
+        assert "scanning" in screen_text(app)
         await pilot.press("2")
-        await pilot.pause()
         assert isinstance(app.screen, LogsScreen)
-        assert time.perf_counter() - t0 < 1.0
+        await pilot.press("1")
+        assert not app.stores[0].done
+        release.set()
         await settle(pilot)
+        assert app.stores[0].done
+        assert "scanned:" in screen_text(app)
+
+
+async def test_identity_and_recovery_match_the_lab_manifest() -> None:
+    """Roles/cluster derived from the logs and the crash store's predicted recovery point are what the lab
+    recorded (manifest.json: configured roles; the restarted broker's recovered max physical offset)."""
+    import json
+
+    from conftest import sample
+
+    manifest = json.loads(sample("manifest.json").read_text())
+    logs = [sample(p, "logs", "rocketmqlogs") for p in ("broker-a", "broker-a-s", "namesrv-1")]
+    crash = sample("broker-a", "store-at-crash")
+    app = make_app(logs, [crash], follow=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        from rmqinspect.tui.health import identity_rows
+
+        rows = {r[0]: r for r in identity_rows(app)}
+        procs = {p["name"]: p for p in manifest["processes"]}
+        for host in ("broker-a", "broker-a-s"):
+            role = "slave" if procs[host]["role"] == "SLAVE" else "master"
+            assert rows[host][1] == role
+            assert rows[host][2] == manifest["cluster"]
+            assert rows[host][3] == procs[host]["broker_name"]
+        assert rows["namesrv-1"][1] == "nameserver"
+        recovered = manifest["recovered_max_phy_offset"]
+        assert app.stores[0].recovery.value.recovered_offset == recovered
+        assert f"keeps up to offset {recovered}" in screen_text(app)
+
+
+async def test_timeline_event_opens_its_log_line(broker_logs: Path) -> None:
+    app = make_app([broker_logs], [], follow=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        table = app.screen.query_one("#timeline-table", FrameView)
+        assert table.row_count > 0
+        table.cursor = table.row_count // 2
+        event = table.current
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LogsScreen)
+        line = app.screen.query_one("#log-lines", FrameView).current
+        assert line is not None
+        assert (line["host"], line["file"], line["line_no"]) == (event["host"], event["file"], event["line_no"])

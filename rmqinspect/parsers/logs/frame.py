@@ -140,21 +140,23 @@ def _head_mask(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[n
     import numpy as np
 
     n = len(arr)
-    if n < TS_LEN + 2 or len(starts) == 0:
-        z = np.zeros(len(starts), dtype=bool)
-        return z, z
-    bracket = arr[starts] == 0x5B
+    ok = np.zeros(len(starts), dtype=bool)
+    fast = np.zeros(len(starts), dtype=bool)
+    if len(starts) == 0:
+        return ok, fast
+    bracket = arr[np.minimum(starts, n - 1)] == 0x5B
     b = starts + bracket
-    room = (ends - b) >= TS_LEN
-    # u64 view at every byte offset (stride 1): valid for offsets <= n - 8
-    words = np.ndarray(shape=(n - 7,), dtype="<u8", buffer=arr, offset=0, strides=(1,))
-    bc = np.minimum(b, n - 20)  # short tail lines are excluded by ``room`` anyway
-    w0, w1, w2 = words[bc], words[bc + 8], words[bc + 12]
-    ok = room & _swar_check(w0, "dddd-dd-") & _swar_check(w1, "dd?dd:dd") & _swar_check(w2, "d:dd:dd?")
-    sep = (w1 >> np.uint64(16)) & np.uint64(0xFF)
-    after = w2 >> np.uint64(56)
-    ok &= (sep == 0x20) | (sep == 0x54)
-    fast = ok & ~bracket & (sep == 0x20) & ((ends - starts) > TS_LEN) & (after == 0x20)
+    if n >= 20:
+        room = (ends - b) >= TS_LEN
+        # u64 view at every byte offset (stride 1): valid for offsets <= n - 8
+        words = np.ndarray(shape=(n - 7,), dtype="<u8", buffer=arr, offset=0, strides=(1,))
+        bc = np.minimum(b, n - 20)  # lines too close to the end are redone below
+        w0, w1, w2 = words[bc], words[bc + 8], words[bc + 12]
+        ok = room & _swar_check(w0, "dddd-dd-") & _swar_check(w1, "dd?dd:dd") & _swar_check(w2, "d:dd:dd?")
+        sep = (w1 >> np.uint64(16)) & np.uint64(0xFF)
+        after = w2 >> np.uint64(56)
+        ok &= (sep == 0x20) | (sep == 0x54)
+        fast = ok & ~bracket & (sep == 0x20) & ((ends - starts) > TS_LEN) & (after == 0x20)
     for i in np.flatnonzero(b > n - 20):  # the last line or two: too close to the end for 8-byte loads
         line = bytes(arr[starts[i] : ends[i]])
         ok[i] = _HEAD_BYTES.match(line) is not None

@@ -24,17 +24,18 @@ DEFAULT_TZ = "GMT+8"
 LEVELS: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 
 #: A physical line starting like this begins a record; anything else continues the previous record.
+#: ASCII digits only (``[0-9]``, not ``\d``, which is Unicode in both Python and Rust regex).
 #: (catalogue §1.5 rule; optional ``[`` for bracketed headers, ``T`` for ISO edits.)
-HEAD_RE = r"^\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"
+HEAD_RE = r"^\[?[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}"
 
 #: The common server layout: timestamp at 0..19, a space at 19. Parsed positionally (fast path).
-FAST_HEAD_RE = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} "
+FAST_HEAD_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} "
 TS_LEN = 19
 TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 #: Everything else that passed HEAD_RE (milliseconds, brackets, ``T``, no space): one regex, few lines.
 SLOW_HEAD_RE = (
-    r"^\[?(?<ts>\d{4}-\d{2}-\d{2})[ T](?<tm>\d{2}:\d{2}:\d{2})(?:[,.](?<ms>\d{1,3}))?\]?"
+    r"^\[?(?<ts>[0-9]{4}-[0-9]{2}-[0-9]{2})[ T](?<tm>[0-9]{2}:[0-9]{2}:[0-9]{2})(?:[,.](?<ms>[0-9]{1,3}))?\]?"
     r"(?:\s*\[?(?<level>TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\b\]?\s*)?"
     r"(?:(?<thread>.*?) ?- )?(?<message>.*)$"
 )

@@ -26,6 +26,30 @@ def severity_class(row: dict[str, Any]) -> str | None:
     return {"error": "error", "warning": "warn"}.get(str(row.get("severity")))
 
 
+def recovery_text(rec: Any) -> Text:
+    """The prediction in a few sentences; every number is a field of ``RecoveryPrediction``."""
+    d = as_dict(rec)
+    out = Text()
+    version = f"RocketMQ {d.get('version')}" + (" (assumed)" if d.get("version_assumed") else "")
+    if d.get("refuses_to_start"):
+        out.append(f"{version}: the broker would refuse to start — {inert(str(d['refuses_to_start']))}", style="bold red")
+        return out
+    out.append(f"{version}, {d.get('mode')} recovery from {inert(str(d.get('start_file')))}")
+    out.append(f" → keeps the commitlog up to offset {d.get('recovered_offset')}; ")
+    lost = d.get("dropped_bytes") or d.get("dropped_messages")
+    out.append(
+        f"drops {d.get('dropped_bytes')} bytes / {d.get('dropped_messages')} messages",
+        style="bold red" if lost else "green",
+    )
+    out.append(f"; consume queues truncated: {fmt_value(d.get('cq_truncated'))}; to re-dispatch: {d.get('to_dispatch')}")
+    if d.get("index_files_deleted"):
+        out.append(f"; index files deleted: {len(d['index_files_deleted'])}")
+    for note in d.get("notes") or []:
+        out.append("\n  " + inert(str(note)), style="dim")
+    out.append(f"\n  why this start file: {inert(str(d.get('start_reason')))}", style="dim")
+    return out
+
+
 class IntegrityScreen(WorkbenchScreen):
     MODE = "integrity"
     TITLE_TEXT = "Integrity"
@@ -87,9 +111,7 @@ class IntegrityScreen(WorkbenchScreen):
         if not st.recovery.ready:
             out.append(inert(part_notice(st.recovery, "recovery")[0] or "n/a"), style="dim")
             return out
-        d = as_dict(st.recovery.value)
-        out.append(" ".join(f"{k}={fmt_value(v)}" for k, v in d.items() if not hasattr(v, "height")))
-        return out
+        return out + recovery_text(st.recovery.value)
 
     def action_show_bytes(self) -> None:
         st = self.wb.store
@@ -100,7 +122,7 @@ class IntegrityScreen(WorkbenchScreen):
         hexv = self.query_one("#finding-hex", HexView)
         if row.get("offset") is None or not row.get("file"):
             hexv.show_message("this finding has no byte offset")
-            self.query_one("#neighbours", Static).update("")
+            self.query_one("#neighbours", Static).update(Text(inert(str(row.get("detail"))), style="bold"))
             return
         hexv.show_message("reading…")
         self._read_worker(st.path, st.messages, str(row["file"]), int(row["offset"]))
@@ -114,12 +136,14 @@ class IntegrityScreen(WorkbenchScreen):
         self.app.call_from_thread(self._show, nb)
 
     def _show(self, nb: Neighbourhood) -> None:
+        row = self.query_one("#findings", FrameView).current
+        detail = Text(inert(str(row.get("detail"))) + "\n", style="bold") if row else Text()
         hexv = self.query_one("#finding-hex", HexView)
         if nb.error:
             hexv.show_message(nb.error)
         else:
             hexv.show(nb.data, nb.base, nb.spans, focus=nb.focus)
-        self.query_one("#neighbours", Static).update(nb.summary())
+        self.query_one("#neighbours", Static).update(detail + nb.summary())
 
     def action_hide_bytes(self) -> None:
         self.query_one("#bytes-pane").display = False

@@ -70,7 +70,7 @@ class LogsScreen(WorkbenchScreen):
             [
                 Col("ts", "time (UTC)", 19, fmt=_time),
                 Col("host", "host", 10),
-                Col("file", "file", 14),
+                Col("file", "file", 14, hide_below=100),
                 Col("level", "level", 5),
                 Col("text", "message", 0),
             ],

@@ -53,8 +53,8 @@ class StoreScreen(WorkbenchScreen):
                         Col("queue_id", "q", 3, align_right=True),
                         Col("queue_offset", "q offset", 8, align_right=True),
                         Col("store_ts", "store time (UTC)", 19, fmt=lambda v: fmt_value(v)[:19]),
-                        Col("topic", "topic", 16),
-                        Col("tags", "tags", 10),
+                        Col("topic", "topic", 16, hide_below=90),
+                        Col("tags", "tags", 10, hide_below=70),
                         Col("keys", "keys", 0),
                     ],
                     row_class=lambda r: "error" if r.get("body_crc_ok") is False else None,
@@ -63,7 +63,7 @@ class StoreScreen(WorkbenchScreen):
                 )
 
     def on_mount(self) -> None:
-        self.query_one("#topics", DataTable).add_columns("topic", "msgs", "queues")
+        self.query_one("#topics", DataTable).add_columns("topic", "msgs")
         self.query_one("#queues", DataTable).add_columns("queue", "msgs", "first", "last")
         self.topics: pl.DataFrame | None = None
         self.topic: str | None = None
@@ -108,9 +108,9 @@ class StoreScreen(WorkbenchScreen):
         table = self.query_one("#topics", DataTable)
         table.clear()
         total = int(topics["messages"].sum()) if topics.height else 0
-        table.add_row(_t(ALL, "italic"), _t(total), _t(""), key="__all__")
+        table.add_row(_t(ALL, "italic"), _t(total), key="__all__")
         for i, r in enumerate(topics.iter_rows(named=True)):
-            table.add_row(_t(r["topic"]), _t(r["messages"]), _t(r["queues"]), key=str(i))
+            table.add_row(_t(r["topic"]), _t(r["messages"]), key=str(i))
         self.topic = None
         self.queue_id = None
         self._select()

@@ -68,7 +68,7 @@ def summarize(row: dict[str, Any]) -> str:
     """The typed fields of an event as ``key=value`` (inert), skipping the common columns."""
     parts = []
     for k, v in row.items():
-        if k in BASE_COLUMNS or k in ("detail", "level", "message") or v is None or v == "":
+        if k in BASE_COLUMNS or k in ("detail", "level", "message", "statement") or v is None or v == "":
             continue
         parts.append(f"{k}={fmt_value(v)}")
     return " ".join(parts)
@@ -129,7 +129,7 @@ class LaneChart(Static):
             out.append("\n")
         left, right = fmt_value(t0)[:19], fmt_value(t1)[:19]
         pad = max(1, width - len(left) - len(right))
-        out.append(" " * (label_w + 1) + left + " " * pad + right + " UTC\n", style="dim")
+        out.append(" " * (label_w + 1) + left + " " * pad + right + "\n", style="dim")
         out.append(" " * (label_w + 1), style="dim")
         out.append("  ".join(f"{g}={c}" for c, g in GLYPHS.items()), style="dim")
         return out

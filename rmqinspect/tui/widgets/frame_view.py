@@ -39,7 +39,9 @@ def fmt_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S") + (f".{value.microsecond // 1000:03d}" if value.microsecond else "")
+        return value.strftime("%Y-%m-%d %H:%M:%S") + (
+            f".{value.microsecond // 1000:03d}" if value.microsecond else ""
+        )
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, bytes | bytearray | memoryview):
@@ -60,6 +62,7 @@ class Col:
     width: int = 10
     align_right: bool = False
     fmt: Callable[[Any], str] | None = None
+    hide_below: int = 0  # hide this column when the view is narrower than this (80×24 terminals)
 
     @property
     def header(self) -> str:
@@ -79,7 +82,7 @@ class FrameView(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "edge(0)", "First", show=False),
         Binding("end", "edge(1)", "Last", show=False),
-        Binding("enter", "select", "Open", show=True),
+        Binding("enter", "select", "Open", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -139,14 +142,15 @@ class FrameView(ScrollView, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.all_columns = list(columns)
         self.columns = list(columns)
         self.row_class = row_class
         self.empty_text = empty_text
         self._df: pl.DataFrame | None = None
         self._pages: LRUCache[int, list[dict[str, Any]]] = LRUCache(64)
-        self._lines: LRUCache[tuple[int, int], Strip] = LRUCache(2048)
+        self._texts: LRUCache[int, tuple[str, str | None]] = LRUCache(4096)
+        self._style_cache: dict[str, Style] = {}
         self._marks: set[int] = set()
-        self._last_width = 0
 
     # ---- data -------------------------------------------------------------------------------------------
     @property
@@ -157,11 +161,13 @@ class FrameView(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return 0 if self._df is None else self._df.height
 
-    def set_frame(self, df: pl.DataFrame | None, *, cursor: int | None = None, marks: set[int] | None = None) -> None:
+    def set_frame(
+        self, df: pl.DataFrame | None, *, cursor: int | None = None, marks: set[int] | None = None
+    ) -> None:
         """Show ``df`` (``None`` → empty). ``cursor`` keeps/sets the cursor row (clamped)."""
         self._df = df
         self._pages.clear()
-        self._lines.clear()
+        self._texts.clear()
         self._marks = marks or set()
         self._update_virtual_size()
         new = self.cursor if cursor is None else cursor
@@ -170,7 +176,6 @@ class FrameView(ScrollView, can_focus=True):
 
     def set_marks(self, marks: set[int]) -> None:
         self._marks = marks
-        self._lines.clear()
         self.refresh()
 
     def row(self, index: int) -> dict[str, Any] | None:
@@ -198,7 +203,8 @@ class FrameView(ScrollView, can_focus=True):
         self.virtual_size = Size(self._fixed_width() + self._rest_width(), self.row_count + 1)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._lines.clear()
+        self.columns = [c for c in self.all_columns if event.size.width >= c.hide_below]
+        self._texts.clear()
         self._update_virtual_size()
 
     # ---- cursor -------------------------------------------------------------------------------------------
@@ -206,7 +212,6 @@ class FrameView(ScrollView, can_focus=True):
         return max(0, min(value, self.row_count - 1)) if self.row_count else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._lines.clear()
         self._scroll_cursor_visible()
         self.refresh()
         if self.row_count:
@@ -253,7 +258,9 @@ class FrameView(ScrollView, can_focus=True):
         parts = []
         for text, width, right in zip(values, widths, rights, strict=True):
             if cell_len(text) > width:
-                text = set_cell_size(text, max(0, width - 1)) + "…" if width > 1 else set_cell_size(text, width)
+                text = (
+                    set_cell_size(text, max(0, width - 1)) + "…" if width > 1 else set_cell_size(text, width)
+                )
             parts.append(text.rjust(width) if right else set_cell_size(text, width))
         return " ".join(parts)
 
@@ -261,42 +268,65 @@ class FrameView(ScrollView, can_focus=True):
         rest = self._rest_width()
         return [c.width or rest for c in self.columns]
 
+    def _style(self, name: str) -> Style:
+        """Component styles, cached until the CSS/theme changes (``notify_style_update``)."""
+        style = self._style_cache.get(name)
+        if style is None:
+            style = self.rich_style if name == "base" else self.get_component_rich_style(name)
+            self._style_cache[name] = style
+        return style
+
+    def notify_style_update(self) -> None:
+        self._style_cache.clear()
+        super().notify_style_update()
+
+    def on_focus(self) -> None:
+        self._style_cache.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._style_cache.clear()
+        self.refresh()
+
+    def _row_text(self, index: int) -> tuple[str, str | None]:
+        """The formatted cells of row ``index`` and its row class; cached (formatting is the costly part)."""
+        cached = self._texts.get(index)
+        if cached is None:
+            row = self.row(index) or {}
+            values = [(c.fmt or fmt_value)(row.get(c.name)) for c in self.columns]
+            text = self._cells(values, self._widths(), [c.align_right for c in self.columns])
+            cached = (text, self.row_class(row) if self.row_class else None)
+            self._texts[index] = cached
+        return cached
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self.rich_style
-        self._last_width = width
+        base = self._style("base")
         if y == 0:
-            style = self.get_component_rich_style("frame-view--header")
-            text = self._cells([c.header for c in self.columns], self._widths(), [c.align_right for c in self.columns])
-            return Strip([Segment(text, base + style)]).crop_extend(scroll_x, scroll_x + width, base + style)
+            style = base + self._style("frame-view--header")
+            text = self._cells(
+                [c.header for c in self.columns], self._widths(), [c.align_right for c in self.columns]
+            )
+            return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, style)
         index = scroll_y + y - 1
         if self.row_count == 0:
             if y == 1:
-                style = self.get_component_rich_style("frame-view--empty")
-                return Strip([Segment(" " + self.empty_text, base + style)]).crop_extend(0, width, base)
+                style = base + self._style("frame-view--empty")
+                return Strip([Segment(" " + self.empty_text, style)]).crop_extend(0, width, base)
             return Strip.blank(width, base)
         if index >= self.row_count:
             return Strip.blank(width, base)
-        key = (index, scroll_x)
-        cached = self._lines.get(key)
-        if cached is not None:
-            return cached
-        row = self.row(index) or {}
-        values = [(c.fmt or fmt_value)(row.get(c.name)) for c in self.columns]
-        text = self._cells(values, self._widths(), [c.align_right for c in self.columns])
-        style: Style = base
-        kind = self.row_class(row) if self.row_class else None
+        text, kind = self._row_text(index)
+        style = base
         if kind:
-            style = style + self.get_component_rich_style(f"frame-view--{kind}")
+            style = style + self._style(f"frame-view--{kind}")
         if index in self._marks:
-            style = style + self.get_component_rich_style("frame-view--match")
+            style = style + self._style("frame-view--match")
         if index == self.cursor:
-            style = style + self.get_component_rich_style("frame-view--cursor")
-        strip = Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, style)
-        self._lines[key] = strip
-        return strip
+            style = style + self._style("frame-view--cursor")
+        return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, style)
 
     def refresh_lines_cache(self) -> None:
-        self._lines.clear()
+        self._texts.clear()
         self.refresh()

@@ -120,7 +120,8 @@ class HexView(VerticalScroll):
     def _layout_for(self, width: int) -> None:
         """Side by side with 16 bytes a row when very wide, 8 a row when medium; stacked when narrow."""
         narrow = width < 100
-        per_row = 16 if (narrow or width >= 150) else 8
+        spans = self._shown[2] if self._shown is not None else ()
+        per_row = 16 if (narrow or width >= 150 or not spans) else 8
         self.set_class(narrow, "-narrow")
         if per_row != self._per_row:
             self._per_row = per_row
@@ -137,7 +138,8 @@ class HexView(VerticalScroll):
 
     def show(self, data: bytes, base: int, spans: Sequence[Span] = (), *, focus: int | None = None) -> None:
         self._shown = (data, base, spans, focus)
-        self._render_dump()
+        self._per_row = 0
+        self._layout_for(self.size.width)
         self._legend.update(legend_text(spans))
 
     def show_message(self, message: str) -> None:

@@ -1,0 +1,80 @@
+"""Log benchmarks: lines → frame and lines → events throughput on one core, next to ``grep -c``.
+
+Run ``python bench/gen_logs.py`` first (≈1.1 GB of replayed real lines in /tmp), then
+``python bench/bench_logs.py [DIR]``. The process pins itself to one CPU and sets POLARS_MAX_THREADS=1
+before importing polars, so the numbers are single-core. Each step is timed on a warm page cache
+(the files are read once by ``grep`` first) and the best of ``--repeat`` runs is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("POLARS_MAX_THREADS", "1")
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _grep(args: list[str], files: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(["grep", *args, *files], stdout=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dir", nargs="?", type=Path, default=Path("/tmp/rmqinspect-bench/logs"))
+    ap.add_argument("--repeat", type=int, default=2)
+    a = ap.parse_args()
+    import polars as pl
+
+    from rmqinspect.analysis.events import extract_events
+    from rmqinspect.parsers.logs import discover, read_log_set
+
+    files = discover(a.dir)
+    paths = [str(f.path) for f in files]
+    size = sum(f.size for f in files)
+    mb = size / 1e6
+    print(f"{len(files)} files, {mb:.0f} MB, polars {pl.__version__}, threads {pl.thread_pool_size()}, "
+          f"cpus allowed {sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}")  # fmt: skip
+    g_lines = min(_grep(["-c", ""], paths) for _ in range(a.repeat))
+    g_fixed = min(_grep(["-c", "-F", "fall behind"], paths) for _ in range(a.repeat))
+    g_regex = min(_grep(["-c", "-E", r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} (INFO|WARN|ERROR) "], paths)
+                  for _ in range(a.repeat))  # fmt: skip
+    best_lines = best_events = float("inf")
+    lines = events = None
+    for _ in range(a.repeat):
+        t = time.perf_counter()
+        r = read_log_set(files, host="bench")
+        best_lines = min(best_lines, time.perf_counter() - t)
+        lines = r.lines
+        t = time.perf_counter()
+        events = extract_events(lines)
+        best_events = min(best_events, time.perf_counter() - t)
+        del r
+    assert lines is not None and events is not None
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = [
+        ("grep -c '' (count lines)", g_lines),
+        ("grep -c -F 'fall behind'", g_fixed),
+        ("grep -c -E '<header regex>'", g_regex),
+        ("read_log_set → lines frame", best_lines),
+        ("extract_events(lines)", best_events),
+        ("lines + events", best_lines + best_events),
+    ]
+    print(f"{'step':32} {'seconds':>8} {'MB/s':>8}")
+    for name, s in rows:
+        print(f"{name:32} {s:8.2f} {mb / s:8.0f}")
+    print(f"records {lines.height:,}, events {events.height:,}, peak RSS {rss:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

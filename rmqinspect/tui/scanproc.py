@@ -1,0 +1,154 @@
+"""Read and analyse a store in a child process, hand the result back as files the UI memory-maps.
+
+Why a process: the scan and the integrity joins hold the GIL for long stretches (measured with
+bench/bench_tui.py: a key took ~0.6 s while a 1.5 GiB store was scanned in a thread), and they build
+frames (consume queues, index entries, joins) the workbench never shows. In a child, the UI keeps its GIL
+and its memory; what crosses back is the messages frame as an Arrow IPC file (memory-mapped, so only
+the pages a view touches are read) and a small pickled summary. The files live in a private temporary
+directory, never in the store or log directories, and are removed when the app exits.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+#: Columns too heavy to ship (a list of structs per message); the detail view re-reads the record.
+DROP_COLUMNS = ("properties",)
+
+
+@dataclass
+class StoreResult:
+    """What the workbench shows of one store; every value comes from ``analysis.store_summary``."""
+
+    messages: pl.DataFrame | None = None
+    files: pl.DataFrame | None = None
+    valid_end: int | None = None
+    file_size: int | None = None
+    findings: pl.DataFrame | None = None
+    recovery: Any = None
+    verdict: str | None = None
+    commitlog_doc: dict[str, Any] = field(default_factory=dict)
+    topics: pl.DataFrame | None = None
+    queues: int = 0
+    data_error: str = ""
+    report_error: str = ""
+    messages_file: str = ""
+
+
+def analyse(path: str, out_dir: str, progress: Any = None) -> StoreResult:
+    """Read + analyse ``path`` (same sequence as ``rmqinspect store``); write the messages frame to
+    ``out_dir`` and return the rest. Errors become ``data_error``/``report_error`` text."""
+    from .data import api, describe_error
+
+    res = StoreResult()
+    try:
+        data = api("analysis.store_summary", "load_store")(path, verify_crc=True, progress=progress)
+    except Exception as e:
+        res.data_error = describe_error(e)
+        return res
+    scan = data.scan
+    msgs = scan.messages.drop([c for c in DROP_COLUMNS if c in scan.messages.columns])
+    target = Path(out_dir) / "messages.arrow"
+    msgs.write_ipc(target, compression="uncompressed")
+    res.messages_file = str(target)
+    res.files, res.valid_end, res.file_size = scan.files, scan.valid_end, scan.file_size
+    try:
+        report = api("analysis.store_summary", "analyse_store")(data)
+        res.findings = report.findings
+        res.recovery = report.recovery
+        res.verdict = report.verdict
+        doc = report.to_doc()["commitlog"]
+        res.commitlog_doc = {k: v for k, v in doc.items() if k != "files"}
+        res.topics = report.topics
+        res.queues = report.ranges.height
+    except Exception as e:
+        from ..findings import findings_frame
+
+        res.report_error = describe_error(e)
+        res.findings = findings_frame(list(data.findings))
+    return res
+
+
+def _child_main(argv: list[str]) -> int:
+    """``python -m rmqinspect.tui.scanproc STORE OUT_DIR``: progress lines on stdout, result pickled."""
+    import pickle
+    import sys
+
+    path, out_dir = argv
+
+    def progress(stage: str, done: int, total: int) -> None:
+        sys.stdout.write(f"progress {stage} {int(done)} {int(total)}\n")
+        sys.stdout.flush()
+
+    try:
+        res = analyse(path, out_dir, progress)
+    except BaseException as e:  # the parent must always get an answer
+        res = StoreResult(data_error=f"internal error: {type(e).__name__}: {e}")
+    with open(Path(out_dir) / "result.pickle", "wb") as f:
+        pickle.dump(res, f)
+    sys.stdout.write("done\n")
+    sys.stdout.flush()
+    return 0
+
+
+class StoreProcess:
+    """One child per store; ``run`` blocks (call it from a thread worker) and returns the result.
+
+    A plain ``subprocess`` (not ``multiprocessing``): it needs no inherited descriptors, so it works the
+    same under a terminal, a test harness or a redirected stdout."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = tempfile.mkdtemp(prefix="rmqinspect-tui-")
+        self.proc: subprocess.Popen[str] | None = None
+
+    def run(self, progress: Any = None) -> StoreResult:
+        import pickle
+
+        import polars as pl
+
+        cmd = [sys.executable, "-m", "rmqinspect.tui.scanproc", str(self.path), self.tmp]
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            parts = line.split()
+            if len(parts) == 4 and parts[0] == "progress" and progress is not None:
+                progress(parts[1], int(parts[2]), int(parts[3]))
+        err = self.proc.stderr.read() if self.proc.stderr else ""
+        self.proc.wait()
+        out = Path(self.tmp) / "result.pickle"
+        if not out.exists():
+            last = err.strip().splitlines()[-1] if err.strip() else ""
+            return StoreResult(data_error=f"the store reader stopped (exit code {self.proc.returncode}) {last}".strip())
+        with out.open("rb") as f:
+            result: StoreResult = pickle.load(f)
+        if result.messages_file:
+            result.messages = pl.read_ipc(result.messages_file)  # uncompressed IPC: polars maps it
+        return result
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    # Re-import under the package name so pickled classes are ``rmqinspect.tui.scanproc.StoreResult``.
+    from rmqinspect.tui.scanproc import _child_main as main
+
+    raise SystemExit(main(sys.argv[1:]))
