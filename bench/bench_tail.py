@@ -7,7 +7,7 @@ and for every printed line computes ``now - t`` (CLOCK_MONOTONIC is system-wide,
 
 Reported per tool and rate: lines written / printed / lost / duplicated, latency p50 / p99 / max,
 the achieved write and print rates, the drain time after the writer stops (how far behind the tool
-was), and the tool's CPU use (``/proc/<pid>/stat``).
+was), the tool's CPU use (``/proc/<pid>/stat``) and peak RSS (``VmHWM``).
 
     .venv/bin/python bench/bench_tail.py                       # all tools, 10k/50k/100k, 8 s each
     .venv/bin/python bench/bench_tail.py --rates 100000 --seconds 20 --tools rmqinspect
@@ -74,6 +74,17 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except OSError:
         return float("nan")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident memory (bounded memory shows here, not in a profile)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
 
 
 def pct(sorted_vals: list[float], q: float) -> float:
@@ -159,6 +170,7 @@ def run_one(tool: str, rate: int, seconds: float) -> dict:
             elif time.monotonic() > idle_deadline:
                 break  # 5 s without progress after the writer finished: the rest is lost
     cpu = cpu_seconds(p.pid) - cpu0
+    rss = peak_rss_mb(p.pid)
     p.terminate()
     try:
         p.wait(timeout=5)
@@ -182,6 +194,7 @@ def run_one(tool: str, rate: int, seconds: float) -> dict:
         "print_rate": len(seen) / span,
         "drain_ms": max(drain_ms, 0.0),
         "cpu_pct": 100 * cpu / (w_secs or 1),
+        "rss_mb": rss,
     }
 
 
@@ -198,7 +211,7 @@ def main() -> None:
     )
     hdr = (
         f"{'tool':<16}{'rate/s':>8}{'written':>9}{'w/s':>9}{'printed':>9}{'lost':>6}{'dup':>5}"
-        f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'print/s':>9}{'drain ms':>9}{'cpu %':>7}{'load1':>7}"
+        f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'print/s':>9}{'drain ms':>9}{'cpu %':>7}{'rss MB':>8}{'load1':>7}"
     )
     print(hdr, flush=True)
     for rate in (int(x) for x in a.rates.split(",")):
@@ -207,7 +220,8 @@ def main() -> None:
             print(
                 f"{r['tool']:<16}{r['rate']:>8}{r['written']:>9}{r['write_rate']:>9.0f}{r['printed']:>9}"
                 f"{r['lost']:>6}{r['dups']:>5}{r['p50_ms']:>8.1f}{r['p99_ms']:>8.1f}{r['max_ms']:>8.1f}"
-                f"{r['print_rate']:>9.0f}{r['drain_ms']:>9.0f}{r['cpu_pct']:>7.0f}{os.getloadavg()[0]:>7.1f}",
+                f"{r['print_rate']:>9.0f}{r['drain_ms']:>9.0f}{r['cpu_pct']:>7.0f}{r['rss_mb']:>8.0f}"
+                f"{os.getloadavg()[0]:>7.1f}",
                 flush=True,
             )
 

@@ -47,7 +47,9 @@ class LiveBroker:
     def send(self, n: int, topic: str = LIVE_TOPIC) -> list[dict[str, Any]]:
         """Sends ``n`` messages through the real Java client; returns their SendResults (manifest schema)."""
         self._batches += 1
-        rows = self.client.run("send", f"send-{self._batches}", topic, str(n), f"live{self._batches}", timeout=180)
+        # a generous send timeout: tests run this on loaded CI machines, where 5 s was seen to expire
+        rows = self.client.run("send", f"send-{self._batches}", topic, str(n), f"live{self._batches}", timeout=180,
+                               sysprops={"lab.sendTimeoutMs": "20000"})
         self.sent.extend(rows)
         return rows
 
@@ -86,13 +88,16 @@ def running_broker(version: str, workdir: Path, *, store_overrides: dict[str, st
         wait_port(prefix, ns.listen_port, 60, ns.proc)
         broker.proc.start(prefix)
         wait_port(prefix, broker.listen_port, 120, broker.proc)
-        time.sleep(2)  # first registration with the NameServer
         live = LiveBroker(
             namesrv_addr=ns.addr, broker_addr=broker.addr, log_dir=broker.proc.home / "logs" / "rocketmqlogs",
             store_dir=broker.proc.home / "store", home=broker.proc.home,
             client=Client(dist, ns.addr, workdir / "_client", prefix), pid=broker.proc.pid,
         )
         try:
+            # Create the topic on the broker instead of relying on auto-creation through TBW102, whose
+            # route reaches the NameServer only with the broker's first registration (slow under load).
+            live.client.run("create-topics", "create-topics", live.broker_addr, f"{LIVE_TOPIC}:4", timeout=120)
+            time.sleep(2)  # the broker reports the new topic to the NameServer
             yield live
         finally:
             live.client.kill_all()

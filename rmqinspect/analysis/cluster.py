@@ -418,7 +418,9 @@ def incidents(ev: pl.DataFrame, stamps: pl.DataFrame | None = None) -> list[dict
                     last = lines.filter((pl.col("ts") >= prev_boot["ts"]) & (pl.col("ts") < start))
                     seen: Any = last["ts"].max() if last.height else prev_boot["ts"]
                     # the store's own verdict: abnormal recovery by the new process means the old one died
-                    abn_after = abn.filter((pl.col("ts") >= start) & (pl.col("ts") <= boot["ts"] + timedelta(minutes=5)))
+                    abn_after = abn.filter(
+                        (pl.col("ts") >= start) & (pl.col("ts") <= boot["ts"] + timedelta(minutes=5))
+                    )
                     kind = "crash_restart" if abn_after.height else "restart"
                     why = (
                         "the store recovered abnormally (abort file left: the process was killed)"
@@ -435,7 +437,11 @@ def incidents(ev: pl.DataFrame, stamps: pl.DataFrame | None = None) -> list[dict
                             "booted": boot["ts"],
                             "detail": f"last line at {seen}, restart began {start}, booted {boot['ts']}; {why}",
                             "evidence": f"{boot['file']}:{boot['line_no']}"
-                            + (f", {abn_after['file'][0]}:{abn_after['line_no'][0]}" if abn_after.height else ""),
+                            + (
+                                f", {abn_after['file'][0]}:{abn_after['line_no'][0]}"
+                                if abn_after.height
+                                else ""
+                            ),
                         }
                     )
             prev_boot = boot
@@ -591,6 +597,8 @@ def ha_pairs(
                 "lag_messages": None,
                 "lag_seconds": None,
                 "last_logged_ha_lag_bytes": None,
+                "max_logged_ha_lag_bytes": None,
+                "max_logged_ha_lag_at": None,
             }
             if m is not None:
                 lagev = (
@@ -602,8 +610,11 @@ def ha_pairs(
                     if "kind" in ev.columns
                     else ev.clear()
                 )
-                if lagev.height:
-                    row["last_logged_ha_lag_bytes"] = int(lagev.sort("ts")["bytes"][-1])
+                if lagev.height:  # the master's periodic "slave fall behind" bytes (H11): the lag over time
+                    lagev = lagev.sort("ts")
+                    row["last_logged_ha_lag_bytes"] = int(lagev["bytes"][-1])
+                    worst = lagev.row(int(lagev["bytes"].arg_max() or 0), named=True)
+                    row["max_logged_ha_lag_bytes"], row["max_logged_ha_lag_at"] = int(worst["bytes"]), worst["ts"]
                 if stores and m["host"] in store_of and s["host"] in store_of:
                     try:
                         r = diff_stores(store_of[m["host"]], store_of[s["host"]])
@@ -709,18 +720,22 @@ def build_cluster(
 def _config_findings(hosts: list[HostEvidence], version: tuple[int, int, int]) -> list[Finding]:
     """``config`` lint over every broker .properties found, each labelled with its host (so shared store
     paths and port clashes are checked per host); warnings and errors only."""
+    from ..errors import RmqInspectError
     from ..parsers.properties import read_properties
     from .config_lint import lint
 
     files: list[tuple[str | None, Any]] = []
+    out: list[Finding] = []
     for h in hosts:
         for p in h.properties:
             try:
                 props = read_properties(p)
-            except Exception as e:  # an unreadable file is a finding here, not the end of the report
-                files_err = Finding("warning", "cluster_properties_unreadable", str(p), None, str(e))
-                return [files_err]
+            except RmqInspectError as e:  # an unreadable file is a finding here, not the end of the report
+                out.append(Finding("warning", "cluster_properties_unreadable", str(p), None, str(e)))
+                continue
             if "brokerName" in props.values or "brokerRole" in props.values:
                 files.append((h.host, props))
-    _, fs = lint(files, version) if files else ([], [])
-    return [f for f in fs if f.severity != "info"]
+    if files:
+        _, fs = lint(files, version)
+        out += [f for f in fs if f.severity != "info"]
+    return out

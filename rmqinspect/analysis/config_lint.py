@@ -384,7 +384,9 @@ def _value_checks(b: BrokerConf) -> list[Finding]:
                 )
     for pkey, pnum in (("listenPort", b.listen_port), ("haListenPort", b.ha_port)):
         if not 0 < pnum < 65536:
-            out.append(_f("error", "config.out_of_range", b, "listenPort", f"{pkey} {pnum} is not a TCP port"))
+            out.append(
+                _f("error", "config.out_of_range", b, "listenPort", f"{pkey} {pnum} is not a TCP port")
+            )
     if b.fast_port <= 0:
         out.append(
             _f(

@@ -16,8 +16,10 @@ whether the last common unit is identical; the slave builds its own queues from 
 they should agree up to its end. Config: the JSON files the slave copies from the master every 10 s
 (``SlaveSynchronize``: topics, consumer offsets, delay offsets, subscription groups).
 
-Memory: commitlogs are compared in fixed chunks (``CHUNK`` bytes, ``numpy`` vectorised) and scanned with
-``iter_commitlog`` keeping a few columns; nothing holds a whole store. Read-only.
+Memory and I/O: commitlogs are compared in fixed chunks (``CHUNK`` bytes, ``numpy`` vectorised); records are
+decoded only from the file before the earlier of the two stores' last data files (``iter_commitlog`` with
+``start``, numeric columns only): the ends, the lag and the last common message all lie there, and every
+earlier byte both hold is covered by the compare. Nothing holds a whole store. Read-only.
 """
 
 from __future__ import annotations
@@ -30,23 +32,13 @@ import numpy as np
 
 from ..errors import UsageError
 from ..findings import Finding
-from .lookup import Store, _queue_files, _queue_len, cq_unit, open_store
+from .lookup import CQ_UNIT_SIZE, Store, _queue_files, _queue_len, open_store
 
 if TYPE_CHECKING:
     import polars as pl
 
 CHUNK = 8 << 20
-KEEP = [
-    "phy_offset",
-    "size",
-    "store_ts",
-    "store_host",
-    "topic",
-    "queue_id",
-    "queue_offset",
-    "msg_id",
-    "beyond_valid_end",
-]
+KEEP = ["phy_offset", "size", "store_ts", "beyond_valid_end"]  # numeric only: bounded memory
 SYNCED_CONFIG = ("topics.json", "consumerOffset.json", "delayOffset.json", "subscriptionGroup.json")
 
 
@@ -103,25 +95,40 @@ class DiffResult:
         }
 
 
-def _scan(store: Store) -> Side:
+def _listing(store: Store) -> Any:
+    from ..parsers import fileio
+
+    return fileio.list_mapped_files(store.commitlog, check_prefix="commitlog_file", rel_root=store.root)
+
+
+def _last_data_file(listing: Any) -> int | None:
+    """Index of the last file whose first record slot is not zero (a new, empty file follows a full one)."""
+    from ..parsers import fileio
+
+    for k in range(len(listing) - 1, -1, -1):
+        with fileio.open_ro(listing[k].path) as fd:
+            if any(fileio.pread_exact(fd, 8, 0)):
+                return k
+    return None
+
+
+def _scan(store: Store, start: int | None) -> Side:
+    """Records from ``start`` (a file's first byte) to where the broker's recovery scan would stop.
+
+    Only the tail is scanned: every earlier byte both stores hold is checked by the byte compare instead,
+    so a 10 GiB pair costs one compare pass plus one or two files of decoding per side."""
     import polars as pl
 
-    from ..parsers import fileio
     from ..parsers.commitlog import iter_commitlog
 
-    it = iter_commitlog(store.commitlog, properties=False)
+    it = iter_commitlog(store.commitlog, properties=False, start=start)
     frames = [f.select(KEEP) for f in it]
     res = it.result(pl.concat(frames) if frames else None)
-    msgs = (
-        res.messages.select(KEEP)
-        if res.messages.height
-        else pl.DataFrame(schema={k: res.messages.schema[k] for k in KEEP})
-    )
-    listing = fileio.list_mapped_files(store.commitlog, check_prefix="commitlog_file", rel_root=store.root)
+    msgs = res.messages.select(KEEP) if res.messages.height else pl.DataFrame(
+        schema={k: res.messages.schema[k] for k in KEEP})
+    listing = _listing(store)
     first = listing[0].offset if len(listing) else None
-    return Side(
-        store, msgs.filter(~pl.col("beyond_valid_end").fill_null(False)), res.valid_end, first, res.findings
-    )
+    return Side(store, msgs.filter(~pl.col("beyond_valid_end").fill_null(False)), res.valid_end, first, res.findings)
 
 
 def first_difference(a: Store, b: Store, start: int, end: int, chunk: int = CHUNK) -> int | None:
@@ -153,17 +160,41 @@ def first_difference(a: Store, b: Store, start: int, end: int, chunk: int = CHUN
     return None
 
 
-def _row(df: pl.DataFrame, i: int) -> dict[str, Any] | None:
+def _row(store: Store, df: pl.DataFrame, i: int) -> dict[str, Any] | None:
+    """Row ``i`` of a numeric frame, with its topic/queue/msgId read from the record itself."""
     if df.height == 0:
         return None
     r = df.row(i, named=True)
-    return {
-        k: r[k] for k in ("phy_offset", "size", "store_ts", "topic", "queue_id", "queue_offset", "msg_id")
-    }
+    rec = store.reader.read(r["phy_offset"])
+    return {"phy_offset": r["phy_offset"], "size": r["size"], "store_ts": r["store_ts"],
+            **{k: rec[k] for k in ("topic", "queue_id", "queue_offset", "msg_id", "store_host")}}
+
+
+def first_unit_difference(fm: Any, fs: Any, first: int, end: int) -> int | None:
+    """First queue offset in [first, end) whose 20-byte units differ between the two queues (file by file,
+    numpy compare of the raw bytes; memory bounded by one CQ file per side)."""
+    from ..parsers import fileio
+
+    pos, stop = first * CQ_UNIT_SIZE, end * CQ_UNIT_SIZE
+    while pos < stop:
+        a, b = fm.locate(pos), fs.locate(pos)
+        if a is None or b is None:
+            return pos // CQ_UNIT_SIZE
+        n = min(stop, a.end, b.end) - pos
+        with fileio.open_ro(a.path) as da, fileio.open_ro(b.path) as db:
+            x = np.frombuffer(fileio.pread_exact(da, n, pos - a.offset), np.uint8)
+            y = np.frombuffer(fileio.pread_exact(db, n, pos - b.offset), np.uint8)
+        k = min(len(x), len(y))
+        neq = np.flatnonzero(x[:k] != y[:k])
+        if neq.size or k < n:
+            return (pos + (int(neq[0]) if neq.size else k)) // CQ_UNIT_SIZE
+        pos += n
+    return None
 
 
 def diff_queues(m: Store, s: Store) -> pl.DataFrame:
-    """Per queue present on either side: units on each, and whether the last common unit is identical."""
+    """Per queue present on either side: units on each, and the first queue offset (within the units both
+    hold) where they differ. The slave builds its queues from the replicated bytes, so they should agree."""
     import polars as pl
 
     from ..parsers.consumequeue import iter_queue_dirs
@@ -175,51 +206,23 @@ def diff_queues(m: Store, s: Store) -> pl.DataFrame:
     for topic, qid in sorted(keys):
         fm, fs = _queue_files(m, topic, qid), _queue_files(s, topic, qid)
         nm, ns = _queue_len(fm) if fm is not None else 0, _queue_len(fs) if fs is not None else 0
-        common = min(nm, ns)
-        same = None
-        if common > 0:
-            um, us = cq_unit(m, topic, qid, common - 1, fm), cq_unit(s, topic, qid, common - 1, fs)
-            same = (
-                um is not None
-                and us is not None
-                and (um["phy_offset"], um["size"], um["tags_code"])
-                == (us["phy_offset"], us["size"], us["tags_code"])
-            )
-        state = (
-            "same"
-            if nm == ns and same is not False
-            else (
-                "slave_missing_queue"
-                if fs is None
-                else "master_missing_queue"
-                if fm is None
-                else "differs"
-                if same is False
-                else "slave_behind"
-                if ns < nm
-                else "slave_ahead"
-            )
-        )
-        rows.append(
-            {
-                "topic": topic,
-                "queue_id": qid,
-                "master_units": nm,
-                "slave_units": ns,
-                "units_behind": nm - ns,
-                "last_common_unit_equal": same,
-                "state": state,
-            }
-        )
-    schema = {
-        "topic": pl.Utf8,
-        "queue_id": pl.Int32,
-        "master_units": pl.Int64,
-        "slave_units": pl.Int64,
-        "units_behind": pl.Int64,
-        "last_common_unit_equal": pl.Boolean,
-        "state": pl.Utf8,
-    }
+        differs_at = None
+        if fm is not None and fs is not None and len(fm) and len(fs):
+            first = max(fm[0].offset, fs[0].offset) // CQ_UNIT_SIZE
+            if min(nm, ns) > first:
+                differs_at = first_unit_difference(fm, fs, first, min(nm, ns))
+        if fs is None:
+            state = "slave_missing_queue"
+        elif fm is None:
+            state = "master_missing_queue"
+        elif differs_at is not None:
+            state = "differs"
+        else:
+            state = "same" if nm == ns else "slave_behind" if ns < nm else "slave_ahead"
+        rows.append({"topic": topic, "queue_id": qid, "master_units": nm, "slave_units": ns,
+                     "units_behind": nm - ns, "first_differing_offset": differs_at, "state": state})
+    schema = {"topic": pl.Utf8, "queue_id": pl.Int32, "master_units": pl.Int64, "slave_units": pl.Int64,
+              "units_behind": pl.Int64, "first_differing_offset": pl.Int64, "state": pl.Utf8}
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -260,20 +263,20 @@ def _table(doc: Any) -> dict[str, Any]:
     return {str(k): v for k, v in doc.items() if k not in ("dataVersion",)}
 
 
-def check_pair(m: Side, s: Side, start: int | None) -> None:
+def check_pair(ms: Store, ss: Store, start: int | None) -> None:
     """Refuse stores that are not a master and its slave: the record at the start of the common range
     must carry the same store host on both (HA copies bytes, so even the slave's records name the master)."""
-    if start is None or m.messages.height == 0 or s.messages.height == 0:
-        return
-    import polars as pl
+    from ..errors import NotFoundError
 
-    hm = m.messages.filter(pl.col("phy_offset") >= start).head(1)["store_host"].to_list()
-    hs = s.messages.filter(pl.col("phy_offset") >= start).head(1)["store_host"].to_list()
-    if hm and hs and hm[0] != hs[0]:
-        raise UsageError(
-            f"not a master/slave pair: at offset {start} the master's records were stored by {hm[0]}, "
-            f"the slave's by {hs[0]} (two different brokers' stores, e.g. two masters)"
-        )
+    if start is None:
+        return
+    try:
+        hm, hs = ms.reader.read(start)["store_host"], ss.reader.read(start)["store_host"]
+    except NotFoundError:
+        return  # no record at the start on one side: the byte compare will say where they differ
+    if hm != hs:
+        raise UsageError(f"not a master/slave pair: at offset {start} the master's records were stored by {hm}, "
+                         f"the slave's by {hs} (two different brokers' stores, e.g. two masters)")
 
 
 def sibling_properties(store: Store) -> Path | None:
@@ -299,9 +302,29 @@ def check_roles(ms: Store, ss: Store) -> list[Finding]:
         raise UsageError(f"not a master/slave pair: brokerName {bm.name} ({pm}) vs {bs.name} ({ps})")
     out = []
     if bm.role == "SLAVE" and bs.role in MASTER_ROLES:
-        out.append(Finding("warning", "diff_swapped", str(pm), bm.line("brokerRole"),
-                           "MASTER_STORE's broker.properties says SLAVE and SLAVE_STORE's says master: arguments swapped?"))
+        out.append(
+            Finding(
+                "warning",
+                "diff_swapped",
+                str(pm),
+                bm.line("brokerRole"),
+                "MASTER_STORE's broker.properties says SLAVE and SLAVE_STORE's says master: arguments swapped?",
+            )
+        )
     return out
+
+
+def _scan_file_of(store: Store, offset: int) -> pl.DataFrame:
+    """Records of the one file holding ``offset - 1`` (for the last message before an early divergence)."""
+    import polars as pl
+
+    from ..parsers.commitlog import iter_commitlog
+
+    f = _listing(store).locate(max(offset - 1, 0))
+    if f is None:
+        return pl.DataFrame(schema={"phy_offset": pl.Int64, "size": pl.Int32, "store_ts": pl.Datetime("ms", "UTC")})
+    frames = [x.select(KEEP) for x in iter_commitlog(store.commitlog, properties=False, start=f.offset, end=f.end)]
+    return pl.concat(frames) if frames else pl.DataFrame(schema={"phy_offset": pl.Int64, "size": pl.Int32})
 
 
 def diff_stores(master: str | Path, slave: str | Path, *, chunk: int = CHUNK) -> DiffResult:
@@ -311,19 +334,32 @@ def diff_stores(master: str | Path, slave: str | Path, *, chunk: int = CHUNK) ->
     if ms.root.resolve() == ss.root.resolve():
         raise UsageError("MASTER_STORE and SLAVE_STORE are the same directory")
     findings: list[Finding] = check_roles(ms, ss)
-    m, s = _scan(ms), _scan(ss)
+    lm, ls_ = _listing(ms), _listing(ss)
+    if len(lm) and len(ls_):
+        check_pair(ms, ss, max(lm[0].offset, ls_[0].offset))
+    # decode only the tail: from the file before the earlier of the two last data files
+    km, ks = _last_data_file(lm), _last_data_file(ls_)
+    tails = [lm[k].offset for k in (km,) if k is not None] + [ls_[k].offset for k in (ks,) if k is not None]
+    tail = min(tails) if tails else None
+    if tail is not None:
+        prev = [f.offset for f in lm if f.offset < tail] + [f.offset for f in ls_ if f.offset < tail]
+        tail = max(prev) if prev else tail
+    m, s = _scan(ms, tail), _scan(ss, tail)
     me, se = m.valid_end or 0, s.valid_end or 0
     start = max(m.first_offset or 0, s.first_offset or 0)
     end = min(me, se)
     compared = (start, end) if end > start else None
-    check_pair(m, s, start if compared else None)
     diff_at = first_difference(ms, ss, start, end, chunk) if compared else None
     mm = m.messages
     # the last message both hold: ends at or before the common end (and before any difference)
     common_end = diff_at if diff_at is not None else end
-    common = mm.filter((pl.col("phy_offset") + pl.col("size").cast(pl.Int64)) <= common_end)
-    last_common = _row(common, common.height - 1) if common.height else None
-    master_last = _row(mm, mm.height - 1) if mm.height else None
+    if tail is not None and common_end < tail:
+        mm_early = _scan_file_of(ms, common_end)
+        common = mm_early.filter((pl.col("phy_offset") + pl.col("size").cast(pl.Int64)) <= common_end)
+    else:
+        common = mm.filter((pl.col("phy_offset") + pl.col("size").cast(pl.Int64)) <= common_end)
+    last_common = _row(ms, common, common.height - 1) if common.height else None
+    master_last = _row(ms, mm, mm.height - 1) if mm.height else None
     lag_bytes = lag_msgs = None
     lag_s = None
     slave_only = 0
@@ -367,7 +403,9 @@ def diff_stores(master: str | Path, slave: str | Path, *, chunk: int = CHUNK) ->
                 "diff_consume_queue",
                 f"consumequeue/{r['topic']}/{r['queue_id']}",
                 None,
-                f"{r['state']}: master {r['master_units']} units, slave {r['slave_units']}",
+                f"{r['state']}: master {r['master_units']} units, slave {r['slave_units']}"
+                + (f"; first differing unit at queue offset {r['first_differing_offset']}"
+                   if r["first_differing_offset"] is not None else ""),
             )
         )
     config = diff_config(ms, ss)

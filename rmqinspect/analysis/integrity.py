@@ -17,7 +17,8 @@ null. Checks and their ``check`` names:
 * ``index_dangling`` / ``index_key_mismatch`` / ``index_beyond_valid_end`` — index entries must point at a
   record one of whose keys (``topic#UNIQ_KEY``, ``topic#<each KEYS item>``) has the entry's hash. Sampled by
   default (``index_sample``), full on request.
-* ``index_file_size`` — index files of different sizes (the broker maps every file with one geometry).
+* ``index_file_size`` — index files of different sizes (the broker maps every file with one geometry);
+  ``index_order`` — a file whose header starts before the previous file's ends (time or offset).
 * ``checkpoint_ahead`` (error) / ``checkpoint_logics_ahead`` / ``checkpoint_index_ahead`` (warnings) — the
   checkpoint claims flushed data newer than any valid record; ``checkpoint_behind`` (info).
 * ``consumer_offset_ahead`` / ``consumer_offset_behind_min`` / ``consumer_offset_no_queue`` — committed
@@ -28,9 +29,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, Severity
+from ..parsers.consumequeue import EXT_ADDR_MAX
 
 if TYPE_CHECKING:
     import polars as pl
@@ -190,7 +193,13 @@ def check_cq_vs_commitlog(
     bad_topic = ~lmq & (pl.col("topic") != pl.col("r_topic"))
     bad_qid = ~lmq & (pl.col("queue_id") != pl.col("r_queue_id"))
     bad_qoff = ~lmq & (pl.col("queue_offset") != pl.col("r_queue_offset"))
-    bad_tags = ~lmq & (pl.col("topic") != SCHEDULE_TOPIC) & (pl.col("tags_code") != pl.col("exp_tags_code"))
+    # tag codes ≤ EXT_ADDR_MAX are consumequeue_ext addresses (enableConsumeQueueExt), not tag hashes
+    bad_tags = (
+        ~lmq
+        & (pl.col("topic") != SCHEDULE_TOPIC)
+        & (pl.col("tags_code") > EXT_ADDR_MAX)
+        & (pl.col("tags_code") != pl.col("exp_tags_code"))
+    )
     mm = m.with_columns(
         pl.concat_str(
             [
@@ -277,85 +286,69 @@ def dispatchable(msgs: pl.DataFrame) -> pl.DataFrame:
 def check_missing_units(
     cq: pl.DataFrame, msgs: pl.DataFrame, ranges: pl.DataFrame, batch_queues: pl.DataFrame | None = None
 ) -> list[Finding]:
-    """Dispatchable records without a CQ unit: holes inside a queue (error) vs. dispatch lag at the tail."""
+    """Dispatchable records without a CQ unit: holes inside a queue (error) vs. dispatch lag at the tail.
+
+    Offsets of ``cq_missing_unit`` findings are the record's position in its commitlog file.
+    """
     import polars as pl
 
     d = dispatchable(msgs)
     if batch_queues is not None and batch_queues.height:
-        d = d.join(batch_queues.select("topic", "queue_id").unique(), on=["topic", "queue_id"], how="anti")
+        bq = as_strings(batch_queues.select("topic", "queue_id").unique(), "topic")
+        d = d.join(bq, on=["topic", "queue_id"], how="anti")
     missing = d.join(cq.select("phy_offset"), on="phy_offset", how="anti")
     if missing.height == 0:
         return []
     missing = missing.join(
         ranges.select("topic", "queue_id", "min_offset", "max_offset"), on=["topic", "queue_id"], how="left"
+    ).with_columns(
+        (pl.col("phy_offset") - pl.col("file").str.slice(-20).cast(pl.Int64, strict=False)).alias("offset"),
+        pl.format(
+            "record {}/{}#{} at {} has no consume-queue unit (queue range {}..{})",
+            "topic",
+            "queue_id",
+            "queue_offset",
+            "phy_offset",
+            "min_offset",
+            "max_offset",
+        ).alias("detail"),
     )
     max_cq_end = ranges["max_phy_end"].max() if ranges.height else None
-    hole = missing.filter(
-        pl.col("max_offset").is_not_null()
-        & (pl.col("queue_offset") >= pl.col("min_offset"))
-        & (pl.col("queue_offset") < pl.col("max_offset"))
+    in_range = pl.col("max_offset").is_not_null() & pl.col("queue_offset").is_between(
+        pl.col("min_offset"), pl.col("max_offset"), closed="left"
     )
-    out = capped(
-        "error",
-        "cq_missing_unit",
-        hole.with_columns(
-            pl.col("file"),
-            pl.col("phy_offset").alias("offset"),
-            pl.format(
-                "record {}/{}#{} at {} has no consume-queue unit inside its queue's range",
-                "topic",
-                "queue_id",
-                "queue_offset",
-                "phy_offset",
-            ).alias("detail"),
-        ).with_columns(
-            (pl.col("offset") - pl.col("file").str.slice(-20).cast(pl.Int64, strict=False)).alias("offset")
-        ),
+    tail = ~in_range & (pl.col("phy_offset") >= (max_cq_end if max_cq_end is not None else 0))
+    below = (
+        ~in_range
+        & ~tail
+        & pl.col("min_offset").is_not_null()
+        & (pl.col("queue_offset") < pl.col("min_offset"))
     )
-    rest = missing.join(hole.select("phy_offset"), on="phy_offset", how="anti")
-    tail = rest.filter(pl.col("phy_offset") >= (max_cq_end if max_cq_end is not None else 0))
-    if tail.height:
-        first = tail.sort("phy_offset").row(0, named=True)
+    out = capped("error", "cq_missing_unit", missing.filter(in_range | (~tail & ~below)))
+    lag = missing.filter(tail).sort("phy_offset")
+    if lag.height:
+        first = lag.row(0, named=True)
         out.append(
             Finding(
                 "warning",
                 "cq_dispatch_lag",
                 first["file"],
-                first["phy_offset"] - int(first["file"][-20:]),
-                f"{tail.height} valid records from commitlog offset {first['phy_offset']} on are not in "
+                first["offset"],
+                f"{lag.height} valid records from commitlog offset {first['phy_offset']} on are not in "
                 f"any consume queue yet (queues end at {max_cq_end}); a restart re-dispatches them",
             )
         )
-    old = rest.join(tail.select("phy_offset"), on="phy_offset", how="anti")
-    below = old.filter(pl.col("min_offset").is_not_null() & (pl.col("queue_offset") < pl.col("min_offset")))
-    if below.height:
+    n_below = missing.filter(below).height
+    if n_below:
         out.append(
             Finding(
                 "info",
                 "cq_head_deleted",
                 None,
                 None,
-                f"{below.height} records are below their queue's first unit (old CQ files deleted)",
+                f"{n_below} records are below their queue's first unit (old CQ files deleted)",
             )
         )
-    other = old.join(below.select("phy_offset"), on="phy_offset", how="anti")
-    out += capped(
-        "error",
-        "cq_missing_unit",
-        other.with_columns(
-            (pl.col("phy_offset") - pl.col("file").str.slice(-20).cast(pl.Int64, strict=False)).alias(
-                "offset"
-            ),
-            pl.format(
-                "record {}/{}#{} at {} has no consume-queue unit (queue max offset {})",
-                "topic",
-                "queue_id",
-                "queue_offset",
-                "phy_offset",
-                "max_offset",
-            ).alias("detail"),
-        ),
-    )
     return out
 
 
@@ -401,6 +394,21 @@ def check_index(
             for i in infos
             if i.size != common
         ]
+    heads = [i for i in infos if i.header is not None and i.header.index_count > 1]
+    for a, b in pairwise(heads):
+        ha, hb = a.header, b.header
+        assert ha is not None and hb is not None
+        if hb.begin_ts < ha.end_ts or hb.begin_phy_offset < ha.end_phy_offset:
+            out.append(
+                Finding(
+                    "warning",
+                    "index_order",
+                    b.file,
+                    0,
+                    f"starts at time {hb.begin_ts} / offset {hb.begin_phy_offset}, before the previous "
+                    f"file {a.file} ends ({ha.end_ts} / {ha.end_phy_offset}): clock step or a foreign file",
+                )
+            )
     if entries.height == 0:
         return out
     e = entries if sample is None or entries.height <= sample else entries.sample(sample, seed=seed)

@@ -31,9 +31,18 @@ RECOVERY_TYPES = (
 
 
 def _of(ev: pl.DataFrame, *types: str) -> pl.DataFrame:
+    """Rows of these types with only the columns they can carry: filtering a big, mostly-null events
+    frame with every column would materialise rows × all fields; projecting first does not."""
     import polars as pl
 
-    return ev.filter(pl.col("type").is_in(list(types)))
+    from .events import type_fields
+
+    return (
+        ev.lazy()
+        .filter(pl.col("type").is_in(list(types)))
+        .select(type_fields(tuple(sorted(types))))
+        .collect()
+    )
 
 
 def _q(col: str, q: float, name: str) -> pl.Expr:
@@ -107,14 +116,19 @@ def broker_identity(ev: pl.DataFrame) -> pl.DataFrame:
         .group_by("host")
         .agg(pl.col("broker_name").last(), pl.col("broker_addr").last(), pl.len().alias("boots"))
     )
-    inferred = ev.group_by("host").agg(
-        pl.when(pl.col("statement").is_in(["H9", "B-upd"]).any() | (pl.col("phase") == "connect").any())
-        .then(pl.lit("SLAVE (inferred)"))
-        .when(pl.col("statement").is_in(["H1", "H11", "H11'"]).any())
-        .then(pl.lit("MASTER (inferred)"))
-        .first()
-        .alias("_role"),
-        pl.col("broker_id").filter(pl.col("statement") == "B2'").last().cast(pl.Utf8).alias("_id"),
+    inferred = (
+        ev.lazy()
+        .group_by("host")
+        .agg(
+            pl.when(pl.col("statement").is_in(["H9", "B-upd"]).any() | (pl.col("phase") == "connect").any())
+            .then(pl.lit("SLAVE (inferred)"))
+            .when(pl.col("statement").is_in(["H1", "H11", "H11'"]).any())
+            .then(pl.lit("MASTER (inferred)"))
+            .first()
+            .alias("_role"),
+            pl.col("broker_id").filter(pl.col("statement") == "B2'").last().cast(pl.Utf8).alias("_id"),
+        )
+        .collect()
     )
     out = boot.join(wide, on="host", how="left").join(inferred, on="host", how="left")
     for c in ("brokerClusterName", "brokerId", "brokerRole"):

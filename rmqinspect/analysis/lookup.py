@@ -440,9 +440,10 @@ def recovery_point(store: Store, version: str | None = None) -> tuple[int | None
     whole store with CRCs, as the broker's recovery does). Returns (offset, how it was predicted)."""
     from . import integrity
     from .recovery import RecoveryInputs, predict_recovery
-    from .store_summary import load_store
+    from .store_summary import infer_version, load_store
 
     data = load_store(store.root)
+    version = version or infer_version(data)  # from the store itself when it says (e.g. its logs' dir)
     size_errors = len(integrity.check_cq_file_sizes(data.cq_files))
     pred = predict_recovery(
         RecoveryInputs(

@@ -74,6 +74,7 @@ class RecoveryInputs:
     crc_verified: bool = True
     cq_file_size_errors: int = 0
     bcq: pl.DataFrame | None = None
+    rocksdb_cq: bool = False  # 5.2+ storeType=defaultRocksDB: the CQ store is not decoded
 
 
 @dataclass
@@ -266,6 +267,9 @@ def predict_recovery(
         notes.append(
             f"damage before the start file (first-file scan stops at {ve}) is not seen by the broker"
         )
+    if inp.rocksdb_cq:
+        notes.append("RocksDB consume queues are not decoded: their max offsets (which steer the start file and "
+                     "CQ truncation) are unknown; the commitlog part of the prediction still holds")
     if not inp.crc_verified:
         notes.append(
             "body CRCs were not verified: the prediction assumes they are intact (checkCRCOnRecover)"

@@ -58,6 +58,7 @@ class StoreData:
     config: StoreConfig
     crc_verified: bool
     findings: list[Finding] = field(default_factory=list)  # from the parsers
+    cq_ext: pl.DataFrame | None = None  # consumequeue_ext units, when the store has them
 
 
 @dataclass
@@ -153,6 +154,10 @@ def resolve_root(path: str | Path) -> Path:
     return p
 
 
+def _stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+    return (lambda done, total: progress(stage, done, total)) if progress else None
+
+
 def load_store(path: str | Path, *, verify_crc: bool = True, progress: Progress | None = None) -> StoreData:
     """Read every artefact of the store at ``path`` (read-only). Damage → findings; unusable → error."""
     from ..parsers import checkpoint as cpm
@@ -164,9 +169,10 @@ def load_store(path: str | Path, *, verify_crc: bool = True, progress: Progress 
     layout = storefiles.detect_layout(root, fs)
     lock = storefiles.read_lock(root, fs)
     abort = storefiles.read_abort(root, fs)
-    cb = (lambda done, total: progress("commitlog", done, total)) if progress else None
+    cb = _stage(progress, "commitlog")
     if layout.commitlog:
-        scan = scan_commitlog(root, verify_crc=verify_crc, progress=cb)
+        # properties=False: KEYS/TAGS/UNIQ_KEY stay decoded; the full property list (memory) is not needed here
+        scan = scan_commitlog(root, verify_crc=verify_crc, progress=cb, properties=False)
     else:
         import polars as pl
 
@@ -176,18 +182,13 @@ def load_store(path: str | Path, *, verify_crc: bool = True, progress: Progress 
             pl.DataFrame(schema=messages_schema()), pl.DataFrame(schema=files_schema()), [], None, None, []
         )
         fs.append(Finding("warning", "commitlog_missing", "commitlog", None, "no commitlog directory"))
-    if progress:
-        progress("consumequeue", 0, 1)
     cq_files: list[MappedFile] = []
-    cq = consumequeue.read_consumequeues(root, findings=fs, files_out=cq_files)
+    cq = consumequeue.read_consumequeues(root, findings=fs, files_out=cq_files, progress=_stage(progress, "consumequeue"))
     bcq = consumequeue.read_consumequeues(root, batch=True, findings=fs) if layout.batchconsumequeue else None
-    if progress:
-        progress("index", 0, 1)
-    infos, entries = index.read_index(root, findings=fs)
+    cq_ext = consumequeue.read_cq_ext(root, fs) if layout.consumequeue_ext else None
+    infos, entries = index.read_index(root, findings=fs, progress=_stage(progress, "index"))
     cp = cpm.read_checkpoint(root, fs)
     cfg = configjson.read_config(root, fs)
-    if progress:
-        progress("done", 1, 1)
     return StoreData(
         root,
         layout,
@@ -203,6 +204,7 @@ def load_store(path: str | Path, *, verify_crc: bool = True, progress: Progress 
         cfg,
         verify_crc,
         fs + scan.findings,
+        cq_ext,
     )
 
 
@@ -283,8 +285,9 @@ def analyse_store(
             data.checkpoint,
             data.abort,
             data.crc_verified,
-            len(size_findings),
+            len(size_findings) + sum(1 for f in data.findings if f.check == "cq_size" and f.severity == "error"),
             data.bcq,
+            data.layout.rocksdb_cq,
         ),
         version=version or infer_version(data),
         assumed=version is None,

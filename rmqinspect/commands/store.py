@@ -35,7 +35,7 @@ def command(
     if index_check not in ("sample", "full", "none"):
         raise UsageError(f"--index-check must be sample, full or none, not {index_check!r}")
     sample = {"sample": 5000, "full": None, "none": 0}[index_check]
-    with _progress(enabled=not json_out) as progress:
+    with _Progress(enabled=not json_out) as progress:
         data = load_store(store_dir, verify_crc=not no_crc, progress=progress)
     report = analyse_store(data, version=broker_version, index_sample=sample)
     if json_out:
@@ -52,7 +52,7 @@ def command(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-class _progress:
+class _Progress:
     """A rich progress bar on stderr while the store is read (only on a terminal; silent for --json)."""
 
     def __init__(self, enabled: bool) -> None:
@@ -66,9 +66,10 @@ class _progress:
         if not (self.enabled and sys.stderr.isatty()):
             return None
         from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-        self._p = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+        # stages count bytes (commitlog) or queues/files (consume queues, index): show percentages, not units
+        self._p = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                            console=Console(stderr=True), transient=True)
         self._p.__enter__()
         return self._update

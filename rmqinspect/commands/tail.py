@@ -16,7 +16,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -40,33 +40,43 @@ def command(
     directory: Annotated[
         Path | None,
         typer.Argument(
-            metavar="[DIR]", help="Log directory (default ~/logs/rocketmqlogs) or a single log file."
+            metavar="DIR", help="Log directory (default ~/logs/rocketmqlogs) or a single log file."
         ),
     ] = None,
     lines: Annotated[
-        int, typer.Option("--lines", "-n", min=0, help="Show the last N records first (0: none).")
+        int,
+        typer.Option("--lines", "-n", metavar="N", min=0, help="Show the last N records first (0: none)."),
     ] = 10,
     level: Annotated[
         str | None,
         typer.Option(
-            "--level", "-l", help="Minimum level: DEBUG, INFO, WARN, ERROR (level-less files are left out)."
+            "--level",
+            "-l",
+            metavar="LEVEL",
+            help="Minimum level: DEBUG, INFO, WARN, ERROR (level-less files are left out).",
         ),
     ] = None,
     grep: Annotated[
         str | None,
         typer.Option(
-            "--grep", "-g", help="Only records matching this regex (Rust syntax, linear time; (?i) for case)."
+            "--grep",
+            "-g",
+            metavar="REGEX",
+            help="Only records matching this regex (Rust syntax, linear time; (?i) for case).",
         ),
     ] = None,
     types: Annotated[
         list[str] | None,
         typer.Option(
-            "--type", "-t", help="Only records with an event of this type (glob; repeat or comma-separate)."
+            "--type",
+            "-t",
+            metavar="EVENT",
+            help="Only records with an event of this type (glob; repeat or comma-separate).",
         ),
     ] = None,
     file: Annotated[
         str | None,
-        typer.Option("--file", "-f", help="Only files matching this glob (name or relative path)."),
+        typer.Option("--file", metavar="GLOB", help="Only files matching this glob (name or relative path)."),
     ] = None,
     events_only: Annotated[
         bool, typer.Option("--events-only", "-e", help="Only records that are recognised events.")
@@ -79,10 +89,12 @@ def command(
         bool, typer.Option("--follow/--no-follow", help="--no-follow prints the backlog and exits.")
     ] = True,
     host: Annotated[
-        str | None, typer.Option("--host", help="Host name for the host column (default: this host).")
+        str | None,
+        typer.Option("--host", metavar="NAME", help="Host name for the host column (default: this host)."),
     ] = None,
     log_tz: Annotated[
-        str | None, typer.Option("--log-tz", help="Zone the logs are written in (default GMT+8).")
+        str | None,
+        typer.Option("--log-tz", metavar="TZ", help="Zone the logs are written in (default GMT+8)."),
     ] = None,
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Colour (default: if stdout is a terminal).")
@@ -106,7 +118,7 @@ def command(
     wanted = flt.expand_types(_known_event_types()) if flt.types else None
     parser = RecordParser(host=host or _default_host(root, directory is None), tz=log_tz, types=wanted)
     renderer = TailRenderer(color_system=_color_system(color))
-    err = _Stderr(renderer)
+    err = _Stderr(TailRenderer(color_system=_color_system(color, stream=sys.stderr)))
     if parser.events_unavailable:
         err.line(
             "rmqinspect: warning: event recognition is not available in this build; showing lines only\n"
@@ -233,13 +245,13 @@ def _default_host(root: Path, is_default_dir: bool) -> str:
     return host_dirs([str(root)])[0][0]
 
 
-def _color_system(color: bool | None) -> str | None:
+def _color_system(color: bool | None, stream: TextIO | None = None) -> str | None:
     """Rich decides (terminal, NO_COLOR, FORCE_COLOR, TERM); ``--color`` forces at least 16 colours."""
     from rich.console import Console
 
     if color is False:
         return None
-    system = Console(file=sys.stdout).color_system
+    system = Console(file=stream or sys.stdout).color_system
     if color and system is None:
         return "standard"
     return system
@@ -248,7 +260,7 @@ def _color_system(color: bool | None) -> str | None:
 class _Stderr:
     """Status lines on stderr; bad input is reported once per (kind, file) and summarised at exit."""
 
-    def __init__(self, renderer: object) -> None:
+    def __init__(self, renderer: TailRenderer) -> None:
         self.renderer = renderer
 
     def line(self, text: str) -> None:
@@ -256,8 +268,8 @@ class _Stderr:
             sys.stderr.write(text)
             sys.stderr.flush()
 
-    def notice(self, n: object) -> None:
-        self.line(self.renderer.notice(n))  # type: ignore[attr-defined]
+    def notice(self, n: Notice) -> None:
+        self.line(self.renderer.notice(n))
 
     def summary(self, counts: dict[str, int]) -> None:
         total = sum(counts.values())

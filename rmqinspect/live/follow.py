@@ -95,9 +95,15 @@ class Chunk:
     n_lines: int
     read_at: float  # time.monotonic() when the last byte of this chunk was read
     backlog: bool = False
+    #: for a coalesced chunk: (first line number, read_at) of each part, so arrival order survives
+    arrivals: tuple[tuple[int, float], ...] = ()
 
     def lines(self) -> list[str]:
         return self.text.split("\n")
+
+    def arrival_marks(self) -> tuple[tuple[int, float], ...]:
+        """(first line number, time read) of each piece of this chunk, in order."""
+        return self.arrivals or ((self.first_line_no, self.read_at),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +314,8 @@ class DirFollower:
         self._more = False  # a file had more to read than this cycle's budget: don't sleep
         self._inotify_failed = False
         self._root_id: tuple[int, int] | None = None
+        self._root_lost = False
+        self.watch_starts = 0  # how many times an inotify watch was set up (root appeared/replaced)
         self._started = False
         self._backlog_done = False
         self._rescan_due = True
@@ -500,8 +508,8 @@ class DirFollower:
             st = os.stat(self.root)
         except OSError:
             return
-        if self._observer is not None and self._root_id == (st.st_dev, st.st_ino):
-            return
+        if self._observer is not None and self._root_id == (st.st_dev, st.st_ino) and not self._root_lost:
+            return  # (inode numbers are reused: a deleted root is also known from its own event)
         if self._observer is not None:
             with contextlib.suppress(Exception):
                 self._observer.stop()
@@ -535,6 +543,8 @@ class DirFollower:
                 def on_any_event(self, event: Any) -> None:
                     if event.event_type in ("created", "deleted", "moved"):
                         follower._rescan_due = True
+                        if event.event_type != "created" and os.fsdecode(event.src_path) == follower.root:
+                            follower._root_lost = True  # this watch is dead; _watch_root starts a new one
                     follower._wake.set()
 
             obs = InotifyObserver()
@@ -562,6 +572,8 @@ class DirFollower:
             return
         self._observer = obs
         self._root_id = (st.st_dev, st.st_ino)
+        self._root_lost = False
+        self.watch_starts += 1
         self.mode = "inotify"
 
     # ------------------------------------------------------------------ discovery
@@ -701,9 +713,8 @@ class DirFollower:
         Logback closes the old file before rolling, so its end is final; a writer that still appends to
         a deleted file (``rm`` under a running process) keeps it alive for ``orphan_grace`` seconds.
         """
-        got = self._read(t)
-        if got:
-            return
+        if self._read(t) >= self.read_budget:
+            return  # not at its end yet (the next cycle comes at once: see _more)
         successor = t.file in self._tracked
         if successor or now - max(t.orphan_since or 0.0, t.last_data) >= self.orphan_grace:
             self._finish(t)
@@ -861,8 +872,8 @@ def coalesce(items: Batch) -> Batch:
     """Join consecutive chunks of one file (contiguous lines, same backlog flag) into one chunk.
 
     Order within a file is kept; a notice (rotation, truncation …) is a barrier, so nothing moves across
-    it. Chunks of different files between two notices are grouped per file in first-arrival order:
-    the files' relative order within one consumer turn (milliseconds) carries no meaning.
+    it. Parsing then costs one call per file per turn instead of one per read; the pieces' read times
+    travel along (``Chunk.arrivals``) so records can be put back in arrival order across files.
     """
     out: Batch = []
     group: dict[tuple[str, bool], list[Chunk]] = {}
@@ -875,8 +886,18 @@ def coalesce(items: Batch) -> Batch:
                 first, last = parts[0], parts[-1]
                 text = "\n".join(p.text for p in parts)
                 n = sum(p.n_lines for p in parts)
+                marks = tuple(m for p in parts for m in p.arrival_marks())
                 out.append(
-                    Chunk(first.file, first.path, first.first_line_no, text, n, last.read_at, first.backlog)
+                    Chunk(
+                        first.file,
+                        first.path,
+                        first.first_line_no,
+                        text,
+                        n,
+                        last.read_at,
+                        first.backlog,
+                        marks,
+                    )
                 )
         group.clear()
 

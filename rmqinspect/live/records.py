@@ -27,12 +27,13 @@ if TYPE_CHECKING:
 GREP_WINDOW = 64 * 1024
 
 #: Columns a live view adds to the lines frame (dropped again for ``--json``).
-EXTRA_COLUMNS: tuple[str, ...] = ("raw", "seq")
+EXTRA_COLUMNS: tuple[str, ...] = ("raw", "arrival", "seq")
 
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """One batch: ``records`` = lines frame + ``raw`` + ``seq``; ``events`` = ``extract_events`` rows."""
+    """One batch: ``records`` = lines frame + ``raw`` (head line as written), ``arrival`` (monotonic time
+    read) and ``seq`` (arrival order, unique per run); ``events`` = ``extract_events`` rows + ``seq``."""
 
     records: pl.DataFrame
     events: pl.DataFrame
@@ -87,10 +88,13 @@ class RecordParser:
             if not seg:
                 continue
             recs = pl.concat(seg, how="vertical")
+            # events first, on file-contiguous rows (extract_events works one file run at a time) …
+            ev = self._events(recs)
+            # … then one stream in arrival order (stable: a file's own order is kept)
+            recs = recs.sort("arrival", maintain_order=True)
             recs = recs.with_columns(seq=pl.int_range(self._seq, self._seq + recs.height, dtype=pl.Int64))
             self._seq += recs.height
             recs_parts.append(recs)
-            ev = self._events(recs)
             if ev.height:
                 ev_parts.append(
                     ev.join(recs.select("file", "line_no", "seq"), on=["file", "line_no"], how="left")
@@ -109,7 +113,18 @@ class RecordParser:
             return df
         lines = pl.Series("l", c.lines(), dtype=pl.Utf8)
         idx = (df["line_no"] - c.first_line_no).clip(0, max(len(lines) - 1, 0))
-        return df.with_columns(raw=lines.gather(idx))
+        marks = c.arrival_marks()
+        arrival: pl.Expr | pl.Series
+        if len(marks) == 1 or not c.first_line_no:
+            arrival = pl.lit(c.read_at, dtype=pl.Float64)
+        else:
+            import numpy as np
+
+            starts = np.array([m[0] for m in marks], dtype=np.int64)
+            times = np.array([m[1] for m in marks], dtype=np.float64)
+            at = np.searchsorted(starts, df["line_no"].to_numpy(), side="right") - 1
+            arrival = pl.Series(times[np.clip(at, 0, len(times) - 1)])
+        return df.with_columns(raw=lines.gather(idx), arrival=arrival)
 
     @staticmethod
     @functools.cache
@@ -118,7 +133,9 @@ class RecordParser:
 
         from ..parsers.logs import lines_schema
 
-        return pl.DataFrame(schema={**lines_schema(), "raw": pl.Utf8(), "seq": pl.Int64()})
+        return pl.DataFrame(
+            schema={**lines_schema(), "raw": pl.Utf8(), "arrival": pl.Float64(), "seq": pl.Int64()}
+        )
 
     @staticmethod
     @functools.cache

@@ -3,7 +3,7 @@
 Public API (stable; other modules build on it)::
 
     scan_commitlog(dir, *, verify_crc=False, progress=None, start=None, end=None,
-                   chunk_bytes=16 MiB, properties=True) -> CommitLogScan
+                   chunk_bytes=16 MiB, properties=True, skip=()) -> CommitLogScan
     iter_commitlog(dir, *, …same…) -> CommitLogIter      # yields message frames chunk by chunk; after the
                                                           # loop, .result() gives files/findings/valid_end
     read_record(dir, phy_offset, *, decompress=True) -> dict   # one record, fully decoded, with raw bytes
@@ -83,7 +83,9 @@ read), ``commitlog_unreadable``, plus ``commitlog_file_*`` from the directory li
 file-relative byte positions. Each check reports at most ``MAX_FINDINGS_PER_CHECK`` rows per file, then one
 summary row.
 
-Memory: ``scan_commitlog`` keeps the whole frame; for big stores use ``iter_commitlog`` (bounded by
+Speed: ``skip`` leaves costly string columns null (any of ``OPTIONAL_COLUMNS``: topic, tags, keys, uniq_key,
+client_uniq_key, msg_id, born_host, store_host, properties); ``properties=False`` = skip the property map.
+The schema never changes. Memory: ``scan_commitlog`` keeps the whole frame; for big stores use ``iter_commitlog`` (bounded by
 ``chunk_bytes`` plus one frame) and ``properties=False`` when the property map is not needed.
 """
 
@@ -91,14 +93,14 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import NotFoundError, UnusableInputError
+from ..errors import NotFoundError, UnusableInputError, UsageError
 from ..findings import Finding
 from . import commitlog_decode as dec
 from . import fileio
@@ -250,6 +252,7 @@ class CommitLogIter:
         end: int | None = None,
         chunk_bytes: int = DEFAULT_CHUNK,
         properties: bool = True,
+        skip: Iterable[str] = (),
     ) -> None:
         self.dirs = resolve_commitlog_dirs(path)
         root = self.dirs[0].parent
@@ -260,9 +263,16 @@ class CommitLogIter:
         self.end = end
         self.chunk = max(int(chunk_bytes), 1 << 16)
         self.properties = properties
+        self.skip = frozenset(skip)
+        if self.skip - dec.OPTIONAL_COLUMNS:
+            raise UsageError(f"cannot skip {sorted(self.skip - dec.OPTIONAL_COLUMNS)}; "
+                             f"optional columns are {sorted(dec.OPTIONAL_COLUMNS)}")
         self.findings = _Findings()
         for f in self.listing.findings:
             self.findings.items.append(f)
+        if not self.listing.files:
+            self.findings.add("warning", "commitlog_empty", ",".join(str(d) for d in self.dirs), None,
+                              "no commitlog files (20-digit names) here: nothing to scan")
         self.valid_end: int | None = None
         self._stopped = False  # the broker's scan has stopped (valid_end is final)
         self.file_infos: list[_FileInfo] = []
@@ -556,7 +566,7 @@ class CommitLogIter:
         import polars as pl
 
         d = dec.decode(a, buf, starts, sizes, mf.offset + pos, mf.rel,
-                       verify_crc=self.verify_crc, properties=self.properties)
+                       verify_crc=self.verify_crc, properties=self.properties, skip=self.skip)
         frame = d.frame
         length_ok, crc_ok, phy_ok = d.length_ok, d.crc_ok, d.phy_ok
         resync: int | None = None
@@ -631,6 +641,7 @@ def iter_commitlog(
     end: int | None = None,
     chunk_bytes: int = DEFAULT_CHUNK,
     properties: bool = True,
+    skip: Iterable[str] = (),
 ) -> CommitLogIter:
     """Message frames chunk by chunk (bounded memory); call ``.result()`` afterwards for files/findings."""
     return CommitLogIter(
@@ -641,6 +652,7 @@ def iter_commitlog(
         end=end,
         chunk_bytes=chunk_bytes,
         properties=properties,
+        skip=skip,
     )
 
 
@@ -653,6 +665,7 @@ def scan_commitlog(
     end: int | None = None,
     chunk_bytes: int = DEFAULT_CHUNK,
     properties: bool = True,
+    skip: Iterable[str] = (),
 ) -> CommitLogScan:
     """Scan every commitlog file into one frame (see module docstring). Raises only for unusable input."""
     import polars as pl
@@ -665,6 +678,7 @@ def scan_commitlog(
         end=end,
         chunk_bytes=chunk_bytes,
         properties=properties,
+        skip=skip,
     )
     frames = list(it)
     msgs = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=messages_schema())

@@ -64,6 +64,11 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
+#: String columns that cost real time to build; ``scan_commitlog(skip=...)`` leaves any of them null.
+OPTIONAL_COLUMNS = frozenset(
+    {"topic", "tags", "keys", "uniq_key", "client_uniq_key", "msg_id", "born_host", "store_host", "properties"}
+)
+
 #: Zeroed slack after the data in every chunk buffer, so fixed-width gathers near the end never index out.
 PAD = 128
 _HDR = struct.Struct(">ii")
@@ -254,8 +259,12 @@ def decode(
     *,
     verify_crc: bool = False,
     properties: bool = True,
+    skip: frozenset[str] = frozenset(),
 ) -> Decoded:
     """Decode accepted records ``a[starts[i] : starts[i]+sizes[i]]`` into the messages frame.
+
+    ``skip`` names costly string columns (:data:`OPTIONAL_COLUMNS`) to leave null, for callers that do not
+    need them (``properties=False`` is the same as skipping ``properties``).
 
     ``base`` is the global commitlog offset of ``a[0]``. Fields that would lie outside a damaged record are
     nulled (its ``length_ok`` is False) rather than read from the neighbour.
@@ -311,24 +320,40 @@ def decode(
 
     # --- strings ---------------------------------------------------------------------------------
     ok_idx = np.flatnonzero(length_ok)
-    topic = _strings(buf, t_safe + tlw, topic_len, length_ok, ok_idx, n)
-    props_col = None
-    blocks = msgprops.segments(buf, p_safe[ok_idx] + 2, prop_len[ok_idx], utf8=False)
-    pbuf, P, poffs = msgprops.contiguous(blocks)
-    e = msgprops.split_entries(P, poffs)
-    tags = _lookup(pbuf, P, e, PROP_TAGS, ok_idx, n)
-    keys = _lookup(pbuf, P, e, PROP_KEYS, ok_idx, n)
-    uniq = _lookup(pbuf, P, e, PROP_UNIQ_KEY, ok_idx, n, first=True)
-    uniq_last = _lookup(pbuf, P, e, PROP_UNIQ_KEY, ok_idx, n)
-    prop_crc_bad = _verify_prop_crc(a, P, e, ok_idx, R, sizes) if verify_crc else []
-    if properties:
-        props_col = msgprops.properties_column(pbuf, P, e)
-        if len(ok_idx) != n:
-            props_col = _scatter_list(props_col, ok_idx, n)
-    born_host = _hosts(a, R + OFF_BORNHOST, (sysflag & FLAG_BORNHOST_V6) != 0)
+    if not properties:
+        skip = skip | {"properties"}
+    topic = _strings(buf, t_safe + tlw, topic_len, length_ok, ok_idx, n) if "topic" not in skip else None
+    tags = keys = uniq = uniq_last = props_col = None
+    prop_crc_bad: list[tuple[int, int, int]] = []
+    need_props = {"tags", "keys", "uniq_key", "client_uniq_key", "properties"} - skip
+    if need_props or verify_crc:
+        blocks = msgprops.segments(buf, p_safe[ok_idx] + 2, prop_len[ok_idx], utf8=False)
+        pbuf, P, poffs = msgprops.contiguous(blocks)
+        e = msgprops.split_entries(P, poffs)
+        # Placeholder start per record for an absent value: its own block start (keeps segments sorted).
+        block_at = np.append(poffs, poffs[-1])[np.searchsorted(ok_idx, np.arange(n))]
+        if "tags" in need_props:
+            tags = _lookup(pbuf, P, e, PROP_TAGS, ok_idx, block_at)
+        if "keys" in need_props:
+            keys = _lookup(pbuf, P, e, PROP_KEYS, ok_idx, block_at)
+        if {"uniq_key", "client_uniq_key"} & need_props:
+            uniq_last = _lookup(pbuf, P, e, PROP_UNIQ_KEY, ok_idx, block_at)
+            uniq = uniq_last
+            # The first UNIQ_KEY differs from the last only where a record holds two (5.x batches).
+            n_uniq = np.bincount(e.rec[msgprops.key_mask(P, e, PROP_UNIQ_KEY)], minlength=max(len(ok_idx), 1))
+            if "client_uniq_key" in need_props and n_uniq.max(initial=0) > 1:
+                uniq = _lookup(pbuf, P, e, PROP_UNIQ_KEY, ok_idx, block_at, first=True)
+        if verify_crc:
+            prop_crc_bad = _verify_prop_crc(a, P, e, ok_idx, R, sizes)
+        if "properties" in need_props:
+            props_col = msgprops.properties_column(pbuf, P, e)
+            if len(ok_idx) != n:
+                props_col = _scatter_list(props_col, ok_idx, n)
+    v6_store = (sysflag & FLAG_STOREHOST_V6) != 0
     store_host_off = R + REL_STOREHOST + bh
-    store_host = _hosts(a, store_host_off, (sysflag & FLAG_STOREHOST_V6) != 0)
-    msg_id = _msg_ids(a, store_host_off, (sysflag & FLAG_STOREHOST_V6) != 0, stored_phy)
+    born_host = _hosts(a, R + OFF_BORNHOST, (sysflag & FLAG_BORNHOST_V6) != 0) if "born_host" not in skip else None
+    store_host = _hosts(a, store_host_off, v6_store) if "store_host" not in skip else None
+    msg_id = _msg_ids(a, store_host_off, v6_store, stored_phy) if "msg_id" not in skip else None
 
     cols: dict[str, object] = {
         "file": pl.Series("file", [file_rel], dtype=pl.Utf8).new_from_index(0, n) if n else pl.Series([], dtype=pl.Utf8),
@@ -348,12 +373,12 @@ def decode(
         "reconsume_times": reconsume,
         "prepared_tx_offset": prepared,
         "body_len": body_len.astype(np.int32),
-        "topic": pl.from_arrow(topic),
+        "topic": pl.from_arrow(topic) if topic is not None else None,
         "tags": pl.from_arrow(tags) if tags is not None else None,
         "keys": pl.from_arrow(keys) if keys is not None else None,
-        "uniq_key": pl.from_arrow(uniq_last),
-        "client_uniq_key": pl.from_arrow(uniq),
-        "msg_id": pl.from_arrow(msg_id),
+        "uniq_key": pl.from_arrow(uniq_last) if uniq_last is not None else None,
+        "client_uniq_key": pl.from_arrow(uniq) if uniq is not None else None,
+        "msg_id": pl.from_arrow(msg_id) if msg_id is not None else None,
         "properties": pl.from_arrow(props_col) if props_col is not None else None,
         "tran_type": (sysflag & MASK_TRANSACTION).astype(np.int8),
         "compressed": (sysflag & FLAG_COMPRESSED) != 0,
@@ -420,14 +445,29 @@ def _strings(buf: pa.Buffer, off: np.ndarray, ln: np.ndarray, ok: np.ndarray, ok
     return _scatter(sub, ok_idx, n, pa.large_string())
 
 
-def _lookup(buf: pa.Buffer, a: np.ndarray, e: msgprops.Entries, name: str, ok_idx: np.ndarray, n: int,
-            *, first: bool = False) -> pa.Array:
+def _lookup(buf: pa.Buffer, a: np.ndarray, e: msgprops.Entries, name: str, ok_idx: np.ndarray,
+            block_at: np.ndarray, *, first: bool = False) -> pa.Array:
+    """One string column for property ``name``: a single take over all records (zero-length placeholders
+    where absent), then the absent rows are masked by a validity bitmap built in numpy."""
     import pyarrow as pa
 
+    n = len(block_at)
     has, vs, vl = msgprops.lookup(a, e, name, first=first)
-    hi = np.flatnonzero(has)
-    vals = msgprops.segments(buf, vs[hi], vl[hi])
-    return _scatter(vals, ok_idx[hi], n, pa.large_string())
+    H = np.zeros(n, dtype=bool)
+    H[ok_idx] = has
+    VS = block_at.copy()
+    VL = np.zeros(n, dtype=np.int64)
+    hi = ok_idx[has]
+    VS[hi] = vs[has]
+    VL[hi] = vl[has]
+    vals = msgprops.segments(buf, VS, VL)
+    if H.all():
+        return vals
+    if not H.any():
+        return pa.nulls(n, pa.large_string())
+    b = vals.buffers()
+    bitmap = pa.py_buffer(np.packbits(H, bitorder="little"))
+    return pa.LargeStringArray.from_buffers(n, b[1], b[2], bitmap, offset=vals.offset)
 
 
 def _scatter(vals: pa.Array, where: np.ndarray, n: int, typ: pa.DataType) -> pa.Array:

@@ -10,11 +10,12 @@ Layout (spec store-format.md §6; ``IndexFile.java``, ``IndexHeader.java`` @ 4.4
 File size = 40 + 4·hashSlotNum + 20·indexNum (defaults 5 000 000 / 20 000 000 → 420 000 040 bytes). The file does
 not record its geometry; :func:`geometry` derives it (explicit values > defaults > the 1:4 default ratio).
 
-**Stale headers.** The header lives in memory and reaches disk only when the file fills up, and (5.0.0+) at
-shutdown; after a crash, or on 4.x always, the active file's header is zeros or old while its slots and entries
-hold data. So :func:`read_index_file` finds the used entries itself (entries are appended from 1 upward, so the
-used ones are a prefix: a binary search over 20-byte preads finds the first all-zero entry) and reports a
-header that disagrees as an ``info`` finding.
+**Headers and crashes.** The header's setters write straight into the mapped file (``IndexHeader.incIndexCount``
+/ ``setEndTimestamp`` call ``byteBuffer.put*`` @ 4.4.0, 4.9.7, 5.3.3), so after ``kill -9`` the on-disk header is
+current (seen in the lab's 4.9.7 and 5.3.3 crash copies). Spec §6.2's "stale or zero header of the active file"
+needs lost page cache (power loss, OS crash) since the last msync. :func:`open_index_file` therefore does not
+trust ``indexCount``: entries are appended from 1 upward, so the used ones are a prefix, and a binary search over
+20-byte preads finds the first all-zero entry; a header that disagrees becomes a finding.
 
 **Lookup** (:func:`lookup`) follows ``IndexFile.selectPhyOffset`` exactly: ``keyHash = abs(jhash(topic#key))``
 (``Integer.MIN_VALUE`` → 0), ``slot = keyHash % hashSlotNum``, walk ``prevIndex`` from the slot, keep entries
@@ -260,7 +261,7 @@ def open_index_file(
             stale = header.index_count in (0, 1) or header.index_count < used + 1
             findings.append(Finding("info" if stale else "warning", "index_header_stale", rel, 36,
                                     f"header indexCount {header.index_count}, entries on disk {used} "
-                                    "(the header reaches disk only when the file fills or at clean shutdown)"))
+                                    "(header not on disk: page cache lost since the last flush?)"))
     return IndexFileInfo(rel, path, size, header, g, used)
 
 
@@ -299,14 +300,17 @@ def read_index(
     hash_slot_num: int | None = None,
     index_num: int | None = None,
     findings: list[Finding] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[IndexFileInfo], pl.DataFrame]:
-    """Every index file's info and all their entries (one frame, file order then entry order)."""
+    """Every index file's info and all their entries (one frame, file order then entry order).
+
+    ``progress(done_files, total_files)`` is called after each file."""
     import polars as pl
 
     infos: list[IndexFileInfo] = []
     frames = []
-    for p in list_index_files(root, findings):
+    paths = list_index_files(root, findings)
+    for i, p in enumerate(paths, 1):
         try:
             info = open_index_file(p, hash_slot_num=hash_slot_num, index_num=index_num, findings=findings)
         except OSError as e:
@@ -316,7 +320,7 @@ def read_index(
         infos.append(info)
         frames.append(read_index_entries(info))
         if progress is not None:
-            progress(info.used_entries * ENTRY_SIZE)
+            progress(i, len(paths))
     entries = pl.concat(frames, rechunk=False) if frames else pl.DataFrame(schema=index_schema())
     return infos, entries
 

@@ -6,7 +6,7 @@ through :mod:`rmqinspect.render.safe` so a hostile topic name cannot drive the t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .safe import inert, inert_text
@@ -25,9 +25,8 @@ MAX_ROWS = 30
 def _ts(v: Any) -> str:
     if isinstance(v, datetime):
         return v.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    if isinstance(v, int) and v > 0:
-        return datetime.fromtimestamp(v / 1000, tz=datetime.now().astimezone().tzinfo).isoformat(
-            timespec="milliseconds")
+    if isinstance(v, int) and v > 0:  # epoch ms (checkpoint fields): shown in UTC like every other time
+        return datetime.fromtimestamp(v / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return "—" if v in (None, 0) else str(v)
 
 

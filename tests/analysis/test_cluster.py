@@ -121,3 +121,14 @@ def test_host_spec_errors(tmp_path: Path) -> None:
     (tmp_path / "x" / "logs" / "rocketmqlogs" / "broker.log").write_text("")
     ev = discover_host("h", tmp_path)
     assert ev.log_dirs == [tmp_path / "x" / "logs" / "rocketmqlogs"]
+
+
+def test_staged_slave_outage_shows_in_the_logged_ha_lag(lab) -> None:
+    """The master of the slave that was stopped logs a non-zero "slave fall behind" after the stop (the
+    catch-up); the other pair stays at zero."""
+    m, rep = lab
+    stop = next(i for i in m["incidents"] if i["type"] == "stop_slave")
+    name = next(p["broker_name"] for p in m["processes"] if p["name"] == stop["process"])
+    pair = next(p for p in rep.pairs if p["broker_name"] == name)
+    assert pair["max_logged_ha_lag_bytes"] > 0
+    assert pair["max_logged_ha_lag_at"] >= _utc(stop["ts_ms"]) - SLACK

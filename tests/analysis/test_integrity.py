@@ -135,3 +135,23 @@ def test_consumer_offset_beyond_queue(store_copy: Path) -> None:
     assert got.height == 1 and "LabGroupX" in got["detail"][0]
     lag = r.lag.filter(pl.col("group") == "LabGroupX")
     assert lag["status"].to_list() == ["ahead"] and lag["lag"].to_list() == [0]
+
+
+def test_units_missing_after_a_point_are_dispatch_lag_not_damage(store_copy: Path) -> None:
+    """A crash before the reput thread caught up: every unit pointing at ≥ P is missing, in all queues."""
+    d = load_store(store_copy)
+    phys = d.cq.filter(~pl.col("filler")).sort("phy_offset")["phy_offset"]
+    p = int(phys[phys.len() * 3 // 4])
+    for f in (store_copy / "consumequeue").glob("*/*/" + "[0-9]" * 20):
+        b = bytearray(f.read_bytes())
+        for pos in range(0, len(b) - 19, 20):
+            (phy, size, _) = struct.unpack_from(">qiq", b, pos)
+            if size > 0 and phy >= p:
+                b[pos : pos + 20] = bytes(20)
+        f.write_bytes(bytes(b))
+    r = _report(store_copy)
+    lagging = r.data.scan.messages.filter((pl.col("phy_offset") >= p) & pl.col("tran_type").is_in([0, 8]))
+    got = _find(r, "cq_dispatch_lag")
+    assert got.height == 1 and got["detail"][0].startswith(f"{lagging.height} valid records from commitlog offset {p}")
+    assert _find(r, "cq_missing_unit").height == 0
+    assert r.recovery.to_dispatch == lagging.height

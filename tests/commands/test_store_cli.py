@@ -11,6 +11,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rmqinspect.analysis.store_summary import DOC_KEYS
 from rmqinspect.cli import main
@@ -120,3 +122,60 @@ def test_summary_sections_on_real_crash_store(capsys: pytest.CaptureFixture[str]
     for s in ("rmqinspect store", "verdict", "Topics", "Consume queues", "Recovery prediction", "abnormal",
               "Findings"):
         assert s in out
+
+
+@pytest.mark.parametrize("root", CRASH, ids=[p.parents[1].name for p in CRASH])
+def test_golden_summary_text_of_a_real_crash_store(root: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rich summary at a fixed width (no colour: captured output), against a golden text file. Run from
+    the samples dir with a relative path so the layout does not depend on where the checkout lives."""
+    run_dir = root.parents[1]
+    created = json.loads((run_dir / "manifest.json").read_text())["created_utc"]
+    version = run_dir.name.removeprefix("rmq-")
+    monkeypatch.chdir(SAMPLES)
+    rel = str(root.relative_to(SAMPLES))
+    code, text, _ = run(["store", rel, "--width", "160", "--broker-version", version], capsys)
+    assert code == 0
+    golden = GOLDEN / f"store-summary-{run_dir.name}-crash.txt"
+    head = f"# sample_created_utc: {created}\n"
+    if os.environ.get("RMQ_UPDATE_GOLDEN"):
+        golden.write_text(head + text)
+    if not golden.exists():
+        pytest.skip(f"no golden {golden.name}; make it with RMQ_UPDATE_GOLDEN=1")
+    g = golden.read_text()
+    if not g.startswith(head):
+        pytest.skip(f"{golden.name} was made from another lab run of the samples; remake it")
+    assert text == g[len(head):]
+
+
+@pytest.mark.skipif(not CRASH, reason="no lab samples")
+@settings(max_examples=int(os.environ.get("RMQ_FUZZ_EXAMPLES", "25")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_randomly_damaged_real_store_never_crashes_the_cli(tmp_path_factory: pytest.TempPathFactory,
+                                                            data: st.DataObject,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Flip/zero/truncate/replace random spots of random files of a real crash store: exit 0/1/2, never 3."""
+    root = tmp_path_factory.mktemp("dmg") / "store"
+    shutil.copytree(CRASH[0], root)
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    for _ in range(data.draw(st.integers(1, 6))):
+        f = data.draw(st.sampled_from(files))
+        b = bytearray(f.read_bytes())
+        how = data.draw(st.sampled_from(["flip", "zero", "truncate", "garbage"]))
+        if b and how == "flip":
+            for _ in range(data.draw(st.integers(1, 20))):
+                b[data.draw(st.integers(0, len(b) - 1))] ^= 1 << data.draw(st.integers(0, 7))
+        elif b and how == "zero":
+            at = data.draw(st.integers(0, len(b) - 1))
+            end = min(len(b), at + data.draw(st.integers(1, 8192)))
+            b[at:end] = bytes(end - at)
+        elif how == "truncate":
+            b = b[: data.draw(st.integers(0, len(b)))]
+        else:
+            b = bytearray(data.draw(st.binary(max_size=64)))
+        f.write_bytes(bytes(b))
+    code, out, err = run(["store", str(root), "--json"], capsys)
+    assert code in (0, 1, 2), err
+    assert "internal error" not in err
+    if code != 2:
+        assert tuple(json.loads(out)) == DOC_KEYS

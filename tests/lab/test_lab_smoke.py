@@ -35,7 +35,7 @@ def test_single_broker_takes_messages_and_writes_store_and_logs(tmp_path: Path) 
         pid = live.pid
         assert pid is not None and _alive(pid)
         results = live.send(5)
-        assert [r["status"] for r in results] == ["SEND_OK"] * 5
+        assert [r["status"] for r in results] == ["SEND_OK"] * 5, [r.get("error") for r in results]
         assert {r["broker"] for r in results} == {"broker-live"}
         assert all(r["offset_msg_id"] and len(r["msg_id"]) == 32 for r in results)
         # the queue offsets of each queue count up from 0 without gaps

@@ -161,3 +161,23 @@ def test_ndjson_rows_survive_unicode_line_separators_in_messages(parser: RecordP
     rows = [json.loads(x) for x in out.rstrip("\n").split("\n")]
     assert [r["line_no"] for r in rows] == [1, 2]
     assert rows[0]["message"] == "a\u0085b\u2028c\u2029d\x1ce"
+
+
+def test_records_of_several_files_come_out_in_arrival_order_after_coalescing(parser: RecordParser) -> None:
+    """Coalescing parses one chunk per file; the pieces' read times put the records back in order."""
+    t = time.monotonic()
+    items = [
+        Chunk("a.log", "/x/a.log", 1, rec_line(1), 1, t + 0.001),
+        Chunk("b.log", "/x/b.log", 1, rec_line(2), 1, t + 0.002),
+        Chunk("a.log", "/x/a.log", 2, rec_line(3), 1, t + 0.003),
+        Chunk("b.log", "/x/b.log", 2, rec_line(4) + "\n" + rec_line(5), 2, t + 0.004),
+    ]
+    merged = coalesce(items)
+    assert [c.file for c in merged] == ["a.log", "b.log"]  # two parse calls, not four
+    p = parser.parse(merged)
+    assert [int(m.split("n=")[1]) for m in p.records["message"].to_list()] == [1, 2, 3, 4, 5]
+    assert p.records["seq"].is_sorted()
+
+
+def rec_line(n: int) -> str:
+    return f"2026-11-28 08:00:00 INFO main - n={n}"

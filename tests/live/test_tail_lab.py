@@ -32,9 +32,10 @@ pytestmark = [
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_tail_sees_a_live_broker_register_with_its_name_server(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["4.9.7", "5.3.3"])  # B2' and B2'' wordings (catalogue §2b)
+def test_tail_sees_a_live_broker_register_with_its_name_server(tmp_path: Path, version: str) -> None:
     rmqlab_live = pytest.importorskip("rmqlab.live", reason="lab package (lab/rmqlab) not importable")
-    with rmqlab_live.running_broker("5.3.3", tmp_path) as live:
+    with rmqlab_live.running_broker(version, tmp_path) as live:
         p = subprocess.Popen(
             [sys.executable, "-m", "rmqinspect", "tail", str(live.log_dir), "-n", "0", "--json",
              "--type", "broker_register_ok"],

@@ -73,3 +73,29 @@ def test_mutated_real_checkpoint_never_raises(data: st.DataObject) -> None:
         buf[data.draw(st.integers(0, 63))] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(0, len(buf)))
     decode_checkpoint(bytes(buf[:cut]), findings=[])
+
+
+def _runs() -> list[Path]:
+    return sorted(p.parent for p in SAMPLES.glob("rmq-*/manifest.json"))
+
+
+@pytest.mark.parametrize("run", _runs(), ids=[r.name for r in _runs()])
+def test_real_checkpoint_values_match_the_data(run: Path) -> None:
+    """Observed on every lab broker, both lines: after a clean shutdown physicMsgTimestamp and
+    logicsMsgTimestamp equal the newest record's store time; indexMsgTimestamp is the end time of the newest
+    *full* index file (IndexService.flush only moves it when a file fills), also in crash copies."""
+    from rmqinspect.analysis.store_summary import load_store
+
+    stores = [run / b / "store" for b in ("broker-a", "broker-b", "broker-c")] + [run / "broker-a" / "store-at-crash"]
+    for root in stores:
+        d = load_store(root)
+        cp = d.checkpoint
+        assert cp is not None
+        newest = int(d.scan.messages["store_ts"].dt.epoch("ms").max())  # type: ignore[arg-type]
+        if not d.abort.present:
+            assert cp.physic_msg_ts == cp.logics_msg_ts == newest, root
+        else:
+            assert cp.physic_msg_ts <= newest
+        full = [i.header.end_ts for i in d.index_files
+                if i.header and i.geometry and i.used_entries == i.geometry.index_num - 1]
+        assert full and cp.index_msg_ts == max(full), root

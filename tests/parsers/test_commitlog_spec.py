@@ -279,3 +279,57 @@ def _ref_entries(raw: bytes) -> list[tuple[str, str]]:
                             raw[kv + 1 : new].decode("utf-8", "surrogateescape")))
         index = new + 1
     return out
+
+
+def test_skip_leaves_costly_columns_null_and_keeps_the_schema(tmp_path: Path) -> None:
+    from rmqinspect.errors import UsageError
+    from rmqinspect.parsers.commitlog import messages_schema
+
+    store = _store(tmp_path, SPEC_RECORD)
+    full = scan_commitlog(store).messages
+    lean = scan_commitlog(store, skip={"msg_id", "born_host", "properties", "keys"}).messages
+    assert lean.schema == full.schema == messages_schema()
+    assert lean.select("msg_id", "born_host", "properties", "keys").null_count().row(0) == (1, 1, 1, 1)
+    assert lean.drop("msg_id", "born_host", "properties", "keys").equals(full.drop("msg_id", "born_host", "properties", "keys"))
+    with pytest.raises(UsageError):
+        scan_commitlog(store, skip={"phy_offset"})
+
+
+def test_iterator_yields_chunks_and_reports_progress(tmp_path: Path) -> None:
+    from rmqinspect.parsers.commitlog import iter_commitlog
+
+    recs = b"".join(record(phy=i * 112, props=b"TAGS\x01T\x02") for i in range(200))
+    assert len(recs) == 200 * 112
+    seen: list[tuple[int, int]] = []
+    it = iter_commitlog(_store(tmp_path, recs, size=32768), chunk_bytes=1 << 16, progress=lambda d, t: seen.append((d, t)))
+    frames = list(it)
+    res = it.result()
+    assert sum(f.height for f in frames) == 200 and res.valid_end == len(recs) and res.findings == []
+    assert seen[-1] == (32768, 32768)
+    # a window: start/end at record boundaries
+    part = scan_commitlog(tmp_path / "store", start=112 * 10, end=112 * 20)
+    assert part.messages["phy_offset"].to_list() == [112 * i for i in range(10, 20)]
+
+
+def test_filler_with_stale_bytes_is_info_and_the_next_file_continues(tmp_path: Path) -> None:
+    """4.4–4.9.0 fillers carry stale encode-buffer bytes after their 8-byte header (spec §3.4)."""
+    rec = record(phy=0)
+    filler_at = len(rec)
+    stale = record(phy=12345)[:60]
+    first = rec + struct.pack(">iI", FILE_SIZE - filler_at, 0xCBD43194) + stale
+    d = _store(tmp_path, first)
+    (d / "commitlog" / f"{FILE_SIZE:020d}").write_bytes(record(phy=FILE_SIZE) + bytes(FILE_SIZE - len(rec)))
+    scan = scan_commitlog(d, verify_crc=True)
+    first_nz = filler_at + 8 + next(i for i, b in enumerate(stale) if b)  # the first non-zero stale byte
+    assert [(f.severity, f.check, f.offset) for f in scan.findings] == [("info", "commitlog_blank_stale", first_nz)]
+    assert scan.messages["phy_offset"].to_list() == [0, FILE_SIZE]
+    assert scan.files["status"].to_list() == ["full", "active"]
+    assert scan.files["blank_filler_at"].to_list() == [filler_at, None]
+    assert scan.valid_end == FILE_SIZE + len(rec)
+
+
+def test_empty_commitlog_dir_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / "commitlog").mkdir()
+    scan = scan_commitlog(tmp_path)
+    assert scan.messages.height == 0 and scan.valid_end is None
+    assert [f.check for f in scan.findings] == ["commitlog_empty"]

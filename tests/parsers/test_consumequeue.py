@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import sample_run_dirs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -101,7 +102,7 @@ def test_any_bytes_decode_without_raising(buf: bytes) -> None:
 # --- real lab samples --------------------------------------------------------------------------------------
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-RUNS = sorted(p.parent for p in SAMPLES.glob("rmq-*/manifest.json"))
+RUNS = sample_run_dirs()  # tests/conftest.py: samples/rmq-<v>/ with a manifest.json
 
 
 def _expected_queue(send: dict) -> tuple[str, int]:
@@ -190,3 +191,27 @@ def test_mutated_real_cq_file_never_raises(tmp_path_factory: pytest.TempPathFact
     df = cq.read_consumequeues(root, findings=fs)
     assert df.height <= 2 * d.n_total
     cq.queue_ranges(df)
+
+
+def test_cq_ext_units_walk_and_stop() -> None:
+    u1 = struct.pack(">hqqh", 20 + 8, 77, 1_700_000_000_000, 8) + bytes(8)
+    u2 = struct.pack(">hqqh", 20, -5, 1_700_000_000_001, 0)
+    units, bad = cq.decode_ext_units(u1 + u2 + struct.pack(">h", -1) + bytes(30))
+    assert units == [(0, 77, 1_700_000_000_000, 8), (28, -5, 1_700_000_000_001, 0)] and bad is None
+    units, bad = cq.decode_ext_units(u1 + struct.pack(">hqqh", 20, 1, 2, 9))  # bitmap size disagrees
+    assert len(units) == 1 and bad == 28
+
+
+def test_read_cq_ext_addresses(tmp_path: Path) -> None:
+    d = tmp_path / "consumequeue_ext" / "T" / "0"
+    d.mkdir(parents=True)
+    (d / ("0" * 20)).write_bytes(struct.pack(">hqqh", 20, 9, 10, 0) + struct.pack(">h", -1))
+    df = cq.read_cq_ext(tmp_path)
+    assert df.rows() == [("T", 0, -(1 << 63), 9, 10, 0, "consumequeue_ext/T/0/" + "0" * 20)]
+    assert df["address"][0] <= cq.EXT_ADDR_MAX  # a CQ unit pointing here holds this tag code
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_cq_ext_any_bytes(buf: bytes) -> None:
+    cq.decode_ext_units(buf)

@@ -10,6 +10,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from conftest import sample_run_dirs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -168,7 +169,7 @@ def test_mutated_index_never_raises(tmp_path_factory: pytest.TempPathFactory, da
 # --- real lab samples --------------------------------------------------------------------------------------
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-RUNS = sorted(p.parent for p in SAMPLES.glob("rmq-*/manifest.json"))
+RUNS = sample_run_dirs()  # tests/conftest.py: samples/rmq-<v>/ with a manifest.json
 
 
 def _stored(send: dict) -> tuple[str, int, str]:

@@ -186,7 +186,7 @@ public final class LabClient {
     static DefaultMQProducer producer(String namesrv, String group) throws Exception {
         DefaultMQProducer p = new DefaultMQProducer(group);
         p.setNamesrvAddr(namesrv);
-        p.setSendMsgTimeout(5000);
+        p.setSendMsgTimeout(Integer.getInteger("lab.sendTimeoutMs", 5000));
         p.setRetryTimesWhenSendFailed(2);
         p.setInstanceName(group + "-" + System.nanoTime());
         p.start();
