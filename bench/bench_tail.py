@@ -11,6 +11,7 @@ was), the tool's CPU use (``/proc/<pid>/stat``) and peak RSS (``VmHWM``).
 
     .venv/bin/python bench/bench_tail.py                       # all tools, 10k/50k/100k, 8 s each
     .venv/bin/python bench/bench_tail.py --rates 100000 --seconds 20 --tools rmqinspect
+    .venv/bin/python bench/bench_tail.py --files 4     # the stream spread over broker/store/remoting/stats
 
 The writer batches the lines due in each 1 ms tick into one ``write(2)`` (logback's AsyncAppender
 also flushes in bursts); at 100 k lines/s that is ~100 lines per write.
@@ -32,8 +33,9 @@ PAD = "x" * 60
 
 WRITER = r"""
 import os, sys, time
-path, rate, seconds, pad = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+paths, rate, seconds, pad = sys.argv[1].split(","), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+fds = [os.open(p, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) for p in paths]
+tick = 0
 mono = time.monotonic_ns
 start = mono()
 end = start + int(seconds * 1e9)
@@ -48,15 +50,23 @@ while True:
         parts = []
         for i in range(n, due):
             parts.append(f"{ts} INFO SendMessageThread_1 - bench seq={i} t={now} putMessage ok {pad}\n")
-        os.write(fd, "".join(parts).encode())
+        os.write(fds[tick % len(fds)], "".join(parts).encode())  # files take turns, tick by tick
+        tick += 1
         n = due
     time.sleep(0.001)
-os.close(fd)
+for fd in fds:
+    os.close(fd)
 print(n, (mono() - start) / 1e9)
 """
 
 
-def tool_cmd(tool: str, d: Path) -> list[str]:
+def log_names(files: int) -> list[str]:
+    """broker.log, store.log, … : the busiest RocketMQ files first."""
+    names = ["broker.log", "store.log", "remoting.log", "stats.log", "watermark.log", "pop.log"]
+    return names[:files] + [f"extra{i}.log" for i in range(max(0, files - len(names)))]
+
+
+def tool_cmd(tool: str, d: Path, files: int = 1) -> list[str]:
     if tool == "rmqinspect":
         return [sys.executable, "-m", "rmqinspect", "tail", str(d), "-n", "0", "--no-color"]
     if tool == "rmqinspect-poll":
@@ -64,7 +74,7 @@ def tool_cmd(tool: str, d: Path) -> list[str]:
     if tool == "rmqinspect-json":
         return [sys.executable, "-m", "rmqinspect", "tail", str(d), "-n", "0", "--json"]
     if tool == "tail-F":
-        return ["tail", "-F", "-n", "0", str(d / "broker.log")]
+        return ["tail", "-F", "-n", "0", *(str(d / n) for n in log_names(files))]
     raise SystemExit(f"unknown tool {tool}")
 
 
@@ -93,13 +103,15 @@ def pct(sorted_vals: list[float], q: float) -> float:
     return sorted_vals[min(len(sorted_vals) - 1, int(q * len(sorted_vals)))]
 
 
-def run_one(tool: str, rate: int, seconds: float) -> dict:
+def run_one(tool: str, rate: int, seconds: float, files: int = 1) -> dict:
     d = Path(tempfile.mkdtemp(prefix="bench-tail-"))
-    log = d / "broker.log"
-    log.write_text("")
+    logs = [d / n for n in log_names(files)]
+    for f in logs:
+        f.write_text("")
+    log = logs[0]
     env = {**os.environ, "NO_COLOR": "1"}
     p = subprocess.Popen(
-        tool_cmd(tool, d), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, env=env
+        tool_cmd(tool, d, files), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, env=env
     )
     assert p.stdout is not None
     fd = p.stdout.fileno()
@@ -122,7 +134,8 @@ def run_one(tool: str, rate: int, seconds: float) -> dict:
                     time.sleep(0.005)
     cpu0 = cpu_seconds(p.pid)
     w = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(log), str(rate), str(seconds), PAD], stdout=subprocess.PIPE
+        [sys.executable, "-c", WRITER, ",".join(map(str, logs)), str(rate), str(seconds), PAD],
+        stdout=subprocess.PIPE,
     )
     lat: list[float] = []
     seen: set[int] = set()
@@ -203,6 +216,7 @@ def main() -> None:
     ap.add_argument("--rates", default="10000,50000,100000")
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--tools", default="rmqinspect,tail-F")
+    ap.add_argument("--files", type=int, default=1, help="spread the stream over this many log files")
     a = ap.parse_args()
     print(
         f"# {os.cpu_count()} CPUs visible; writer, tool and this reader share them; "
@@ -216,7 +230,7 @@ def main() -> None:
     print(hdr, flush=True)
     for rate in (int(x) for x in a.rates.split(",")):
         for tool in a.tools.split(","):
-            r = run_one(tool, rate, a.seconds)
+            r = run_one(tool, rate, a.seconds, a.files)
             print(
                 f"{r['tool']:<16}{r['rate']:>8}{r['written']:>9}{r['write_rate']:>9.0f}{r['printed']:>9}"
                 f"{r['lost']:>6}{r['dups']:>5}{r['p50_ms']:>8.1f}{r['p99_ms']:>8.1f}{r['max_ms']:>8.1f}"

@@ -8,6 +8,7 @@ processes are started with ``java -cp lib/*`` directly. The cache is reused when
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -20,6 +21,7 @@ from .errors import LabError
 LAB_DIR = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(os.environ.get("RMQLAB_CACHE", LAB_DIR / "cache"))
 JAVA_SRC = LAB_DIR / "java" / "src" / "rmqlab" / "LabClient.java"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ARTIFACTS = ("rocketmq-namesrv", "rocketmq-broker", "rocketmq-client", "rocketmq-tools")
 
 _POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -89,7 +91,7 @@ def _resolve_jars(version: str, root: Path) -> Path:
     (root / "pom.xml").write_text(_POM.format(version=version, deps=deps))
     if lib.exists():
         shutil.rmtree(lib)
-    cmd = ["mvn", "-q", "-B", "-f", str(root / "pom.xml"), "dependency:copy-dependencies",
+    cmd = ["mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(root / "pom.xml"), "dependency:copy-dependencies",
            f"-DoutputDirectory={lib}"]
     last: list[str] = []
     for _attempt in range(2):  # Maven Central fails transiently now and then: retry once
@@ -98,6 +100,7 @@ def _resolve_jars(version: str, root: Path) -> Path:
             break
         last = (proc.stdout + proc.stderr).strip().splitlines()
     else:
+        last = [_ANSI.sub("", ln) for ln in last]
         reason = next((ln for ln in last if "ERROR" in ln), last[-1] if last else "no output")
         raise LabError(f"mvn could not resolve RocketMQ {version}: {reason.strip()[:300]}")
     marker.write_text("ok\n")

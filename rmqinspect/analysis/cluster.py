@@ -251,6 +251,15 @@ def _broker_rows(
         if r["broker_id"] is None and dump.get("brokerId") is not None:
             r["broker_id"] = 0 if role in ("ASYNC_MASTER", "SYNC_MASTER") else int(dump["brokerId"])
         r["sources"].append("log:config_dump")
+    for h in hosts:
+        # A store's records carry the STOREHOST of the broker that first wrote them; a slave's replicated
+        # records name its master. So a store only identifies a broker on a host with no other evidence.
+        if any(r["host"] == h.host for r in rows.values()):
+            continue
+        for root in [x for x in h.stores if x.name == "store"] or h.stores[:1]:
+            addr = _store_host(root)
+            if addr:
+                row(h.host, addr)["sources"].append(f"store:{root.name} (STOREHOST; a slave's names its master)")
     reg = ev.filter(pl.col("type") == "broker_registered")
     for r0 in reg.iter_rows(named=True):
         for r in rows.values():
@@ -261,6 +270,23 @@ def _broker_rows(
         rows.values(),
         key=lambda r: (r["cluster"] or "", r["broker_name"] or "", r["broker_id"] or 0, r["host"]),
     )
+
+
+def _store_host(root: Path) -> str | None:
+    """STOREHOST (ip:port) of the first record of the store's last data file, or None."""
+    from .lookup import open_store
+
+    try:
+        st = open_store(root)
+        files = st.reader.listing
+        for k in range(len(files) - 1, -1, -1):
+            try:
+                return str(st.reader.read(files[k].offset)["store_host"])
+            except Exception:  # an empty/zero file: try the one before
+                continue
+    except Exception:  # not a readable store: no evidence from it
+        return None
+    return None
 
 
 def _namesrvs(

@@ -1,16 +1,23 @@
 """Lines frame → events frame: typed rows for the statements an incident analysis needs.
 
-Why this shape: most log lines are no event at all, and the ones that are come from ~130 wordings.
-So one Aho-Corasick pass (``str.contains_any`` over every pattern's literal anchors) selects the
-candidate lines, ``str.extract_many`` says which anchors each contains, and only then each pattern's
-regex runs, on its own few rows. The same function serves a whole log set and the tail's small
-batches (it does no per-line Python either way).
+Why this shape: most log lines are no event at all, and the ones that are come from ~130 wordings
+(``event_patterns``). Rows reach their pattern without a regex per line: messages whose first
+``PREFIX_LEN`` bytes are the literal start of a ``^``-anchored pattern are routed by a hash join on
+that prefix; the rest pass one Aho-Corasick scan (``str.contains_any``) over the other patterns'
+literal anchors, and ``str.extract_many`` says which. Only then each pattern's regex runs, on its own
+rows; the highest-volume statement (watermark) is cut with literal finds instead. The same function
+serves a whole log set and the tail's small batches (no per-line Python either way).
 
 Events schema (stable; every column is present whatever types occur):
-``ts, type, host, file, line_no, level, statement`` then the typed fields of ``FIELDS`` in order,
-null where a type does not carry them. ``type`` and field names are the catalogue's §3 names;
-``statement`` the catalogue id of the wording (see ``event_patterns``). Rows keep the lines frame's
-order (file order, then line order), never re-sorted by ``ts``.
+``ts, type, host, file, line_no, level, statement`` then the typed fields of :func:`fields` in order,
+null where a type does not carry them. ``type`` and field names are the catalogue's §3 names (plus
+``perf_counter``, a 5.x statement the catalogue lacks, see docs/log-findings.md); ``statement`` is the
+catalogue id of the wording. Rows keep the lines frame's order (file order, then line order; several
+events of one line in pattern order), never re-sorted by ``ts``.
+
+Memory: the frame is wide but sparse. Extraction runs per file segment and fills absent fields with
+literal nulls, which Polars keeps as scalars; project with :func:`type_fields` before filtering a
+large frame so only the fields of the wanted types are materialised.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from .event_patterns import (
     PERF_COUNTER_NO_MAX,
     EventPattern,
 )
+from .event_routing import candidate_pairs
 
 if TYPE_CHECKING:
     import polars as pl
@@ -310,7 +318,8 @@ def _finish(parts: list[pl.DataFrame]) -> pl.DataFrame:
     df = df.with_columns(_k=key).sort("_k").drop("_row", "_pat", "_k")
     missing = [pl.lit(None, dtype=dt).alias(n) for n, dt in schema.items() if n not in df.columns]
     df = df.with_columns(missing).select(list(schema))
-    mismatched = {n: dt for n, dt in schema.items() if df.schema[n] != dt}
+    have = df.schema
+    mismatched = {n: dt for n, dt in schema.items() if have[n] != dt}
     return df.cast(mismatched) if mismatched else df  # type: ignore[arg-type]
 
 
@@ -336,84 +345,6 @@ def _watermark_fast(p: EventPattern, rows: pl.DataFrame) -> pl.DataFrame:
 _FAST = {"W1": _watermark_fast}
 
 
-#: Message prefix length used to route rows straight to their pattern (a hash join, no string search).
-PREFIX_LEN = 10
-_META = set(".^$*+?()[]{}|\\")
-
-
-def _literal_prefix(regex: str) -> str:
-    """The literal text a ``^``-anchored regex starts with (escapes resolved), up to the first metachar."""
-    if not regex.startswith("^"):
-        return ""
-    out, i = [], 1
-    while i < len(regex):
-        c = regex[i]
-        if c == "\\" and i + 1 < len(regex) and not regex[i + 1].isalnum():
-            out.append(regex[i + 1])
-            i += 2
-            continue
-        if c in _META:
-            break
-        out.append(c)
-        i += 1
-    lit = "".join(out)
-    # a quantifier after the last literal char makes that char optional: drop it
-    if i < len(regex) and regex[i] in "?*{" and lit:
-        lit = lit[:-1]
-    return lit
-
-
-@cache
-def _routing() -> tuple[dict[str, list[int]], list[str], dict[str, list[int]]]:
-    """(prefix key → patterns) for ``^``-anchored patterns with a long literal start; anchors for the rest."""
-    by_prefix: dict[str, list[int]] = {}
-    by_anchor: dict[str, list[int]] = {}
-    for i, p in enumerate(PATTERNS):
-        lit = _literal_prefix(p.regex)
-        if len(lit) >= PREFIX_LEN:
-            by_prefix.setdefault(lit[:PREFIX_LEN], []).append(i)
-        else:
-            for a in p.anchors:
-                by_anchor.setdefault(a, []).append(i)
-    return by_prefix, list(by_anchor), by_anchor
-
-
-def _pairs(base: pl.DataFrame) -> pl.DataFrame:
-    """(row, pattern) candidates: prefix-routed rows by a join, the rest by one Aho-Corasick pass."""
-    import polars as pl
-
-    by_prefix, anchors, by_anchor = _routing()
-    ptable = pl.DataFrame(
-        [(k, i) for k, idxs in by_prefix.items() for i in idxs],
-        schema={"_k": pl.Utf8, "pat": pl.UInt32},
-        orient="row",
-    )
-    routed = (
-        base.select(pl.col("_row"), pl.col("message").str.slice(0, PREFIX_LEN).alias("_k"))
-        .join(ptable, on="_k", how="inner")
-        .select("_row", "pat")
-    )
-    cand = base.select("_row", "message").filter(pl.col("message").str.contains_any(anchors))
-    if cand.height:
-        atable = pl.DataFrame(
-            [(a, i) for a, idxs in by_anchor.items() for i in idxs],
-            schema={"a": pl.Utf8, "pat": pl.UInt32},
-            orient="row",
-        )
-        hits = (
-            cand.select(
-                pl.col("_row"), pl.col("message").str.extract_many(anchors, overlapping=True).alias("a")
-            )
-            .explode("a")
-            .drop_nulls("a")
-            .join(atable, on="a", how="inner")
-            .select("_row", "pat")
-            .unique()  # an anchor can occur twice in one line; prefix-routed pairs are unique already
-        )
-        routed = pl.concat([routed, hits], how="vertical")
-    return routed
-
-
 def _wanted(p: EventPattern, want: set[str] | None) -> bool:
     if want is None or p.type in want or want & set(p.type_by_file.values()):
         return True
@@ -428,7 +359,7 @@ def _extract(lines: pl.DataFrame, want: set[str] | None) -> pl.DataFrame:
         "ts", "host", "file", "line_no", "level", "thread", "message", "continuation"
     ).with_row_index("_row")
     parts: list[pl.DataFrame] = []
-    pairs = _pairs(base)
+    pairs = candidate_pairs(base)
     if pairs.height:
         for (pat,), rows in pairs.partition_by("pat", as_dict=True).items():
             p = PATTERNS[int(pat)]  # type: ignore[call-overload]
@@ -456,9 +387,12 @@ SEGMENT_ROWS = 1_000_000
 
 
 def _segments(lines: pl.DataFrame) -> list[tuple[int, int]]:
-    """(offset, length) slices: one file at a time (its rows are contiguous), at most SEGMENT_ROWS each."""
+    """(offset, length) slices of a big input: one file at a time (its rows are contiguous), at most
+    SEGMENT_ROWS each. Inputs up to SEGMENT_ROWS stay whole: their sort is cheap whatever the mix."""
     import polars as pl
 
+    if lines.height <= SEGMENT_ROWS:  # small inputs (tail batches): one segment, no boundary scan
+        return [(0, lines.height)]
     bounds = (
         lines.select(pl.col("host"), pl.col("file"))
         .with_row_index("_i")

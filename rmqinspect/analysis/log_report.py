@@ -57,9 +57,9 @@ def _q(col: str, q: float, name: str) -> pl.Expr:
 def boots(ev: pl.DataFrame) -> pl.DataFrame:
     """One row per broker/namesrv start: who, when, and whether the stop before it was clean.
 
-    Clean = a shutdown hook ran on that host after the previous boot (or no previous boot in the
-    logs, then unknown); the store's own verdict (``last shutdown abnormally``) within 120 s after
-    the boot is reported separately because it is what decided recovery.
+    Clean = a shutdown hook ran on that host after the previous boot (no previous boot in the logs:
+    unknown); the store's own verdict (``last shutdown abnormally``, logged up to 120 s before the
+    boot line while the store loads) is reported separately because it is what decided recovery.
     """
     import polars as pl
 
@@ -73,28 +73,42 @@ def boots(ev: pl.DataFrame) -> pl.DataFrame:
     stops = (
         _of(ev, "broker_shutdown", "namesrv_shutdown")
         .filter(pl.col("phase") == "invoked")
-        .select("host", "ts")
+        .select("host", pl.col("ts").alias("stop_ts"))
+        .sort("stop_ts")
     )
-    abn = _of(ev, "abnormal_shutdown_detected").filter(pl.col("statement") == "R1").select("host", "ts")
-    rows = []
-    for (host,), g in b.sort("ts", maintain_order=True).group_by("host", maintain_order=True):
-        prev = None
-        hs = stops.filter(pl.col("host") == host)["ts"].to_list()
-        ha = abn.filter(pl.col("host") == host)["ts"].to_list()
-        for r in g.iter_rows(named=True):
-            ts = r["ts"]
-            if prev is None:
-                stop = "first in logs"
-            else:
-                stop = (
-                    "clean (shutdown hook)" if any(prev < s <= ts for s in hs) else "crash (no shutdown hook)"
-                )
-            store_abn = (
-                any(ts.timestamp() - 120 <= a.timestamp() <= ts.timestamp() for a in ha) if ha else False
-            )
-            rows.append({**r, "previous_stop": stop, "store_abnormal": store_abn})
-            prev = ts
-    return pl.DataFrame(rows, schema=b.schema | {"previous_stop": pl.Utf8, "store_abnormal": pl.Boolean})
+    abn = (
+        _of(ev, "abnormal_shutdown_detected")
+        .filter(pl.col("statement") == "R1")
+        .select("host", pl.col("ts").alias("abn_ts"))
+        .sort("abn_ts")
+    )
+    b = b.with_row_index("_i").sort("ts", "_i")
+    b = b.with_columns(prev_boot=pl.col("ts").shift(1).over("host"))
+    # latest shutdown hook at or before each boot, and latest R1 at or before it (R1 precedes B1)
+    b = b.join_asof(
+        stops, left_on="ts", right_on="stop_ts", by="host", strategy="backward", check_sortedness=False
+    )
+    b = b.join_asof(
+        abn,
+        left_on="ts",
+        right_on="abn_ts",
+        by="host",
+        strategy="backward",
+        tolerance="120s",
+        check_sortedness=False,
+    )
+    stop = (
+        pl.when(pl.col("prev_boot").is_null())
+        .then(pl.lit("first in logs"))
+        .when(pl.col("stop_ts").is_not_null() & (pl.col("stop_ts") > pl.col("prev_boot")))
+        .then(pl.lit("clean (shutdown hook)"))
+        .otherwise(pl.lit("crash (no shutdown hook)"))
+    )
+    return (
+        b.with_columns(previous_stop=stop, store_abnormal=pl.col("abn_ts").is_not_null())
+        .sort("_i")
+        .drop("_i", "prev_boot", "stop_ts", "abn_ts")
+    )
 
 
 def broker_identity(ev: pl.DataFrame) -> pl.DataFrame:
@@ -242,6 +256,16 @@ def lag(ev: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("bytes").last().alias("last_bytes"),
         pl.col("ts").filter(pl.col("bytes") > 0).min().alias("first_behind"),
         pl.col("ts").filter(pl.col("bytes") > 0).max().alias("last_behind"),
+    )
+    # 4.x prints the lag line even when no slave ever connected (then it is just the commitlog size)
+    accepts = (
+        _of(ev, "ha_slave_connected")
+        .filter(pl.col("statement") == "H1")
+        .group_by("host")
+        .agg(pl.len().alias("slave_connections"))
+    )
+    summary = summary.join(accepts, on="host", how="left").with_columns(
+        pl.col("slave_connections").fill_null(0)
     )
     return summary.sort("host"), s
 
@@ -491,11 +515,22 @@ def report_findings(ev: pl.DataFrame, boots_df: pl.DataFrame) -> list[Finding]:
             Finding(sev[r["type"]], f"log-{r['type'].replace('_', '-')}", f"{r['host']}:{r['file']}", r["line_no"],
                     f"{r['len']} × {r['type']} on {r['host']}, first at {r['ts']:%Y-%m-%d %H:%M:%S}Z")  # type: ignore[arg-type]
         )  # fmt: skip
-    for r in boots_df.filter(pl.col("previous_stop") == "crash (no shutdown hook)").iter_rows(named=True):
+    crashes = (
+        boots_df.filter(pl.col("previous_stop") == "crash (no shutdown hook)")
+        .group_by("host", maintain_order=True)
+        .agg(pl.len(), pl.col("file").first(), pl.col("line_no").first(), pl.col("ts").first())
+    )
+    for r in crashes.iter_rows(named=True):
         out.append(
-            Finding("warning", "log-unclean-stop", f"{r['host']}:{r['file']}", r["line_no"],
-                    f"{r['host']} booted at {r['ts']:%Y-%m-%d %H:%M:%S}Z without a shutdown hook after its previous boot")
-        )  # fmt: skip
+            Finding(
+                "warning",
+                "log-unclean-stop",
+                f"{r['host']}:{r['file']}",
+                r["line_no"],
+                f"{r['len']} boot(s) of {r['host']} without a shutdown hook since the previous boot, "
+                f"first at {r['ts']:%Y-%m-%d %H:%M:%S}Z",
+            )
+        )
     return out
 
 

@@ -197,26 +197,26 @@ def predict_recovery(
     max_cq_i = int(max_cq) if max_cq is not None else -1  # type: ignore[arg-type]
 
     msgs = scan.messages
+    version_assumed = version is None if assumed is None else assumed
     if files.height == 0:
         return RecoveryPrediction(
-            version or DEFAULT_VERSION,
-            version is None,
-            mode,
-            refuses,
-            None,
-            "no commitlog files: the broker destroys all consume queues",
-            0 if refuses is None else None,
-            scan.valid_end,
-            None,
-            0,
-            0,
-            max_cq,
-            cq_all.height > 0,
-            empty_trunc,
-            0,
-            [],
-            inp.crc_verified,
-            ["no commitlog files"],
+            version=version or DEFAULT_VERSION,
+            version_assumed=version_assumed,
+            mode=mode,
+            refuses_to_start=refuses,
+            start_file=None,
+            start_reason="no commitlog files: the broker destroys all consume queues",
+            recovered_offset=0 if refuses is None else None,
+            valid_end_from_first_file=scan.valid_end,
+            disk_data_end=None,
+            dropped_bytes=0,
+            dropped_messages=0,
+            max_phy_offset_of_cq=max_cq_i if max_cq is not None else None,
+            cq_truncated=cq_all.height > 0,
+            cq_truncations=empty_trunc,
+            to_dispatch=0,
+            crc_verified=inp.crc_verified,
+            notes=["no commitlog files"],
         )
 
     names = files["file"].to_list()
@@ -320,7 +320,7 @@ def predict_recovery(
         deleted = [i.file for i in inp.index_files if i.header is not None and i.header.end_ts > ix_ts]
     return RecoveryPrediction(
         version=version or DEFAULT_VERSION,
-        version_assumed=version is None if assumed is None else assumed,
+        version_assumed=version_assumed,
         mode=mode,
         refuses_to_start=refuses,
         start_file=names[idx],

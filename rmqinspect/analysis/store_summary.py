@@ -3,6 +3,8 @@ findings, the recovery prediction and consumer lag, and :meth:`StoreReport.to_do
 document (keys exactly :data:`DOC_KEYS`).
 
 This is the only place that knows the order of the work, so ``store``, ``export`` and the TUI share it.
+:func:`predict` (= :func:`recovery_inputs` + ``analysis.recovery.predict_recovery`` with the version inferred
+by :func:`infer_version`) is the one way to get a recovery prediction from loaded data.
 Progress goes to an optional ``progress(stage, done, total)`` callback (bytes for the commitlog, counts
 elsewhere) so the CLI can draw a bar without this module importing rich.
 """
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from ..parsers.fileio import MappedFile
     from ..parsers.index import IndexFileInfo
     from ..parsers.storefiles import AbortState, LockState, StoreLayout
-    from .recovery import RecoveryPrediction
+    from .recovery import RecoveryInputs, RecoveryPrediction
 
 Progress = Callable[[str, int, int], None]
 DOC_KEYS = (
@@ -252,6 +254,24 @@ def infer_version(data: StoreData) -> str | None:
     return None
 
 
+def recovery_inputs(data: StoreData) -> RecoveryInputs:
+    """What :func:`analysis.recovery.predict_recovery` needs, from loaded ``data`` (one place builds it)."""
+    from . import integrity as ig
+    from .recovery import RecoveryInputs
+
+    cq_size_errors = len(ig.check_cq_file_sizes(data.cq_files)) + sum(
+        1 for f in data.findings if f.check == "cq_size" and f.severity == "error")
+    return RecoveryInputs(data.root, data.scan, data.cq, data.index_files, data.checkpoint, data.abort,
+                          data.crc_verified, cq_size_errors, data.bcq, data.layout.rocksdb_cq)
+
+
+def predict(data: StoreData, version: str | None = None) -> RecoveryPrediction:
+    """The recovery prediction for loaded ``data``; ``version`` None → inferred from the store (marked assumed)."""
+    from .recovery import predict_recovery
+
+    return predict_recovery(recovery_inputs(data), version=version or infer_version(data), assumed=version is None)
+
+
 def analyse_store(
     data: StoreData, *, version: str | None = None, index_sample: int | None = 5000
 ) -> StoreReport:
@@ -261,7 +281,6 @@ def analyse_store(
     from ..parsers.consumequeue import queue_ranges
     from . import integrity as ig
     from .lag import consumer_lag
-    from .recovery import RecoveryInputs, predict_recovery
 
     msgs = data.scan.messages
     ranges = queue_ranges(data.cq)
@@ -276,22 +295,7 @@ def analyse_store(
     fs += ig.check_checkpoint(data.checkpoint, msgs)
     lag = consumer_lag(consumer_offsets_frame(data.config), data.cq, ranges, msgs)
     fs += ig.check_consumer_offsets(lag)
-    rec = predict_recovery(
-        RecoveryInputs(
-            data.root,
-            data.scan,
-            data.cq,
-            data.index_files,
-            data.checkpoint,
-            data.abort,
-            data.crc_verified,
-            len(size_findings) + sum(1 for f in data.findings if f.check == "cq_size" and f.severity == "error"),
-            data.bcq,
-            data.layout.rocksdb_cq,
-        ),
-        version=version or infer_version(data),
-        assumed=version is None,
-    )
+    rec = predict(data, version)
     if rec.refuses_to_start:
         fs.append(Finding("error", "recovery_refuses_start", rec.start_file, None, rec.refuses_to_start))
     elif rec.recovered_offset is not None and (rec.dropped_messages or rec.dropped_bytes):

@@ -59,7 +59,10 @@ def command(
     used = known_keys(want)
     note = f"keys checked against RocketMQ {fmt_version(used.version)} (jars, scripts/gen_known_keys.py)"
     if not used.exact:
-        note += f"; nearest generated release not newer than the requested {fmt_version(want)}"
+        if used.version > want:
+            note += f" (the oldest generated release; {fmt_version(want)} is older)"
+        else:
+            note += f" (the nearest generated release not newer than {fmt_version(want)})"
     summaries = [b.summary() for b in brokers]
     if as_json:
         from ..output import print_json

@@ -137,7 +137,7 @@ def command(
 
     specs = list(dirs) if dirs else [os.path.expanduser("~/logs/rocketmqlogs")]
     doc = build_document(specs, tz=log_tz, since=since, until=until, types=types, hosts=hosts,
-                         show_progress=not json_out or os.isatty(2))  # fmt: skip
+                         show_progress=os.isatty(2))  # fmt: skip
     if json_out:
         from ..output import print_json
 

@@ -5,6 +5,7 @@ Exit codes: 0 intact (no error findings), 1 findings of severity ``error``, 2 un
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +36,8 @@ def command(
     if index_check not in ("sample", "full", "none"):
         raise UsageError(f"--index-check must be sample, full or none, not {index_check!r}")
     sample = {"sample": 5000, "full": None, "none": 0}[index_check]
+    if broker_version is not None and not re.fullmatch(r"\d+(\.(\d+|x)){0,2}", broker_version):
+        raise UsageError(f"--broker-version must look like 5.3.3, 4.9 or 5.x, not {broker_version!r}")
     with _Progress(enabled=not json_out) as progress:
         data = load_store(store_dir, verify_crc=not no_crc, progress=progress)
     report = analyse_store(data, version=broker_version, index_sample=sample)

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 #: With a filter, the backlog is searched in this many last lines per file for ``--lines`` matches.
 FILTERED_BACKLOG_LINES = 20_000
-#: Minimum time between two output turns (see DirFollower.batches): each turn costs ~5 ms of parsing
-#: whatever its size, so a trickle is gathered for 40 ms (≤ 15 % of a core on a quiet log), while a fast
-#: stream (big turns) is only spaced by 15 ms (latency first; the cost is per line there).
+#: Pacing of output turns (see DirFollower.batches): a turn costs ≥ ~5 ms of parsing per file whatever
+#: its size, so a trickle is gathered for 40 ms, while a fast stream (big turns) is only spaced by 15 ms
+#: (latency first; the cost is per line there).
 TURN_INTERVAL = 0.04
 BUSY_TURN_INTERVAL = 0.015
 
@@ -177,7 +177,9 @@ class _Session:
 
         self.follower.start()
         for batch in self.follower.batches(
-            timeout=0.1, min_interval=TURN_INTERVAL, busy_interval=BUSY_TURN_INTERVAL
+            timeout=0.1,
+            min_interval=TURN_INTERVAL,
+            busy_interval=BUSY_TURN_INTERVAL,
         ):
             self._notices([i for i in batch if isinstance(i, Notice)])
             self._records([i for i in batch if isinstance(i, Chunk)])

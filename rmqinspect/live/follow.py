@@ -269,7 +269,7 @@ class DirFollower:
         include: str | None = None,
         patterns: tuple[str, ...] = DEFAULT_PATTERNS,
         record_start: Callable[[bytes], bool] | None = looks_like_record_start,
-        settle: float = 0.03,
+        settle: float = 0.01,
         poll_interval: float = 0.25,
         min_cycle: float = 0.005,
         use_watchdog: bool = True,
@@ -404,22 +404,23 @@ class DirFollower:
     ) -> Iterator[Batch]:
         """Yield non-empty coalesced batches until :meth:`stop` is called (from another thread or a signal).
 
-        ``min_interval`` spaces the consumer's turns. A consumer that parses per turn pays a fixed cost
-        (a few ms of Polars) however few lines arrived, so turns as fast as lines trickle in would burn
-        half a core on a quiet log; a few tens of ms between turns cost only that much latency. When a
-        turn was big (``busy_lines`` or more) the fixed cost is amortised and ``busy_interval`` (default:
-        ``min_interval``) applies instead, so a fast stream is not slowed down.
+        Pacing, for a consumer that pays a fixed cost per turn (a Polars parse: ~5 ms and more, per file)
+        however few lines arrived: turns as fast as lines trickle in would burn half a core on a quiet log,
+        so a small turn starts ``min_interval`` after the previous one at the earliest. A big turn
+        (``busy_lines`` or more) has its cost spread over many lines: then only ``busy_interval`` (default
+        ``min_interval``) applies, so a fast stream is not held back. (Capping the consumer's CPU share
+        instead was tried: on a loaded host it made turns rarer exactly when they were slow, and the tail
+        fell seconds behind.)
         """
-        last = 0.0
         while not self._stop.is_set():
             b = self.get_all(timeout)
             if not b:
                 continue
+            t0 = time.monotonic()
             yield b
             n = sum(c.n_lines for c in b if isinstance(c, Chunk))
-            interval = busy_interval if busy_interval is not None and n >= busy_lines else min_interval
-            wait = last + interval - time.monotonic()
-            last = time.monotonic()
+            period = busy_interval if busy_interval is not None and n >= busy_lines else min_interval
+            wait = t0 + period - time.monotonic()
             if wait > 0:
                 self._stop.wait(wait)
 

@@ -329,26 +329,32 @@ def decode(
     if need_props or verify_crc:
         blocks = msgprops.segments(buf, p_safe[ok_idx] + 2, prop_len[ok_idx], utf8=False)
         pbuf, P, poffs = msgprops.contiguous(blocks)
-        e = msgprops.split_entries(P, poffs)
         # Placeholder start per record for an absent value: its own block start (keeps segments sorted).
         block_at = np.append(poffs, poffs[-1])[np.searchsorted(ok_idx, np.arange(n))]
-        if "tags" in need_props:
-            tags = _lookup(pbuf, P, e, PROP_TAGS, ok_idx, block_at)
-        if "keys" in need_props:
-            keys = _lookup(pbuf, P, e, PROP_KEYS, ok_idx, block_at)
-        if {"uniq_key", "client_uniq_key"} & need_props:
-            uniq_last = _lookup(pbuf, P, e, PROP_UNIQ_KEY, ok_idx, block_at)
-            uniq = uniq_last
-            # The first UNIQ_KEY differs from the last only where a record holds two (5.x batches).
-            n_uniq = np.bincount(e.rec[msgprops.key_mask(P, e, PROP_UNIQ_KEY)], minlength=max(len(ok_idx), 1))
-            if "client_uniq_key" in need_props and n_uniq.max(initial=0) > 1:
-                uniq = _lookup(pbuf, P, e, PROP_UNIQ_KEY, ok_idx, block_at, first=True)
-        if verify_crc:
-            prop_crc_bad = _verify_prop_crc(a, P, e, ok_idx, R, sizes)
+        # One split of every entry (a direct per-name search measured slower: three passes over the bytes).
+        e = msgprops.split_entries(P, poffs)
         if "properties" in need_props:
             props_col = msgprops.properties_column(pbuf, P, e)
             if len(ok_idx) != n:
                 props_col = _scatter_list(props_col, ok_idx, n)
+
+        def values(name: str) -> msgprops.Values:
+            return msgprops.values_from_entries(P, e, name)
+
+        if "tags" in need_props:
+            v = values(PROP_TAGS)
+            tags = _string_col(pbuf, v.has, v.start, v.length, ok_idx, block_at)
+        if "keys" in need_props:
+            v = values(PROP_KEYS)
+            keys = _string_col(pbuf, v.has, v.start, v.length, ok_idx, block_at)
+        if {"uniq_key", "client_uniq_key"} & need_props:
+            v = values(PROP_UNIQ_KEY)
+            uniq_last = uniq = _string_col(pbuf, v.has, v.start, v.length, ok_idx, block_at)
+            # The first UNIQ_KEY differs from the last only where a record holds two (5.x batches).
+            if "client_uniq_key" in need_props and v.count.max(initial=0) > 1:
+                uniq = _string_col(pbuf, v.has, v.first_start, v.first_length, ok_idx, block_at)
+        if verify_crc:
+            prop_crc_bad = _verify_prop_crc(a, P, values(PROP_CRC32), ok_idx, R, sizes)
     v6_store = (sysflag & FLAG_STOREHOST_V6) != 0
     store_host_off = R + REL_STOREHOST + bh
     born_host = _hosts(a, R + OFF_BORNHOST, (sysflag & FLAG_BORNHOST_V6) != 0) if "born_host" not in skip else None
@@ -421,11 +427,11 @@ def _verify_crc(a: np.ndarray, body_off: np.ndarray, body_len: np.ndarray, store
     return out
 
 
-def _verify_prop_crc(a: np.ndarray, P: np.ndarray, e: msgprops.Entries, ok_idx: np.ndarray, R: np.ndarray,
+def _verify_prop_crc(a: np.ndarray, P: np.ndarray, v: msgprops.Values, ok_idx: np.ndarray, R: np.ndarray,
                      sizes: np.ndarray) -> list[tuple[int, int, int]]:
     """5.2.0+ ``__CRC32#`` property (``enabledAppendPropCRC``, off by default, so rare): it covers the whole
     record but its last 20 bytes (spec §3.7). Checked per record in Python, only where present."""
-    has, vs, vl = msgprops.lookup(P, e, PROP_CRC32)
+    has, vs, vl = v.has, v.start, v.length
     bad = []
     for i in np.flatnonzero(has).tolist():
         stored = msgprops.parse_crc32_property(bytes(P[vs[i] : vs[i] + vl[i]]).decode("ascii", "replace"))
@@ -445,14 +451,13 @@ def _strings(buf: pa.Buffer, off: np.ndarray, ln: np.ndarray, ok: np.ndarray, ok
     return _scatter(sub, ok_idx, n, pa.large_string())
 
 
-def _lookup(buf: pa.Buffer, a: np.ndarray, e: msgprops.Entries, name: str, ok_idx: np.ndarray,
-            block_at: np.ndarray, *, first: bool = False) -> pa.Array:
-    """One string column for property ``name``: a single take over all records (zero-length placeholders
-    where absent), then the absent rows are masked by a validity bitmap built in numpy."""
+def _string_col(buf: pa.Buffer, has: np.ndarray, vs: np.ndarray, vl: np.ndarray, ok_idx: np.ndarray,
+                block_at: np.ndarray) -> pa.Array:
+    """One string column from per-ok-record value positions: a single take over all records (zero-length
+    placeholders where absent), then the absent rows are masked by a validity bitmap built in numpy."""
     import pyarrow as pa
 
     n = len(block_at)
-    has, vs, vl = msgprops.lookup(a, e, name, first=first)
     H = np.zeros(n, dtype=bool)
     H[ok_idx] = has
     VS = block_at.copy()

@@ -171,7 +171,7 @@ def lookup(
 
 @dataclass(frozen=True, slots=True)
 class Values:
-    """Where property ``name`` has a value, per record (positions index the buffer given to find_values)."""
+    """Where property ``name`` has a value, per record (positions index the entries' buffer)."""
 
     has: np.ndarray  # bool per record
     start: np.ndarray  # value start of the last entry (the broker's map keeps the last)
@@ -181,77 +181,17 @@ class Values:
     count: np.ndarray  # entries with this name per record
 
 
-_WINDOW = 64  # value bytes searched for the closing 0x02 in one vectorised step; longer values fall back
-
-
-def find_values(a: np.ndarray, offs: np.ndarray, name: str) -> Values:
-    """Values of property ``name`` in blocks ``a[offs[i] : offs[i+1]]`` *without* splitting every entry:
-    find ``name`` + 0x01 at entry starts (block start or after 0x02), then the value's closing 0x02.
-
-    Same result as :func:`split_entries` + :func:`lookup` (a name holds no 0x01/0x02, a value no 0x02, so
-    such a match is exactly an entry with that name; empty values are dropped as the broker does), at a
-    fraction of the cost when only a few names are wanted.
-    """
-    n = len(offs) - 1
-    offs = offs.astype(np.int64, copy=False)
-    pat = name.encode() + bytes([NAME_VALUE_SEPARATOR])
-    zeros = np.zeros(n, np.int64)
-    empty = Values(np.zeros(n, bool), zeros, zeros, zeros.copy(), zeros.copy(), zeros.copy())
-    lo, hi = (int(offs[0]), int(offs[-1])) if n > 0 else (0, 0)
-    if hi - lo < len(pat) + 1:
-        return empty
-    # candidates: first two pattern bytes as a u16 at both alignments, then the rest byte by byte
-    first2 = int.from_bytes(pat[:2], "little")
-    cands = []
-    last_start = hi - len(pat)  # a match needs its whole pattern inside [lo, hi)
-    for b in (lo, lo + 1):
-        m = (last_start - b) // 2 + 1
-        if m <= 0:
-            continue
-        v = np.ndarray((m,), dtype="<u2", buffer=a, offset=b, strides=(2,))
-        cands.append(np.flatnonzero(v == first2) * 2 + b)
-    s = np.sort(np.concatenate(cands)) if cands else np.zeros(0, np.int64)
-    for j in range(2, len(pat)):
-        s = s[a[s + j] == pat[j]]
-    if not len(s):
-        return empty
-    rec = np.searchsorted(offs, s, side="right") - 1
-    bstart, bend = offs[rec], offs[rec + 1]
-    ok = (s + len(pat) < bend) & ((s == bstart) | (a[np.maximum(s - 1, 0)] == PROPERTY_SEPARATOR))
-    s, rec, bend = s[ok], rec[ok], bend[ok]
-    vs = s + len(pat)
-    ve = _value_ends(a, vs, bend)
-    keep = ve > vs
-    rec, vs, ve = rec[keep], vs[keep], ve[keep]
-    has = np.zeros(n, bool)
-    start, length = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    fstart, flength = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    has[rec] = True
-    start[rec], length[rec] = vs, ve - vs  # repeated indices: the last write wins
-    fstart[rec[::-1]], flength[rec[::-1]] = vs[::-1], (ve - vs)[::-1]
-    return Values(has, start, length, fstart, flength, np.bincount(rec, minlength=n))
-
-
-def _value_ends(a: np.ndarray, vs: np.ndarray, bend: np.ndarray) -> np.ndarray:
-    """Position of the first 0x02 at or after each ``vs`` (or the block end, whichever comes first)."""
-    pad = np.zeros(_WINDOW, np.uint8)
-    tail = np.concatenate([a[max(len(a) - _WINDOW, 0) :], pad])  # windows that would run off ``a``
-    t0 = max(len(a) - _WINDOW, 0)
-    inside = vs + _WINDOW <= len(a)
-    win = np.empty((len(vs), _WINDOW), np.uint8)
-    if inside.any():
-        view = np.ndarray((len(a) - _WINDOW + 1,), dtype=np.dtype((np.void, _WINDOW)), buffer=a, offset=0, strides=(1,))
-        win[inside] = view[vs[inside]].view(np.uint8).reshape(-1, _WINDOW)
-    for i in np.flatnonzero(~inside).tolist():
-        j = int(vs[i]) - t0
-        win[i] = tail[j : j + _WINDOW]
-    is2 = win == PROPERTY_SEPARATOR
-    found = is2.any(axis=1)
-    ve = np.where(found, vs + is2.argmax(axis=1), -1)
-    for i in np.flatnonzero(~found).tolist():  # a value longer than the window (rare): search on
-        k = a[int(vs[i]) : int(bend[i])].tobytes().find(bytes([PROPERTY_SEPARATOR]))
-        ve[i] = int(bend[i]) if k < 0 else int(vs[i]) + k
-    return np.minimum(ve, bend)
+def values_from_entries(a: np.ndarray, e: Entries, name: str) -> Values:
+    """:class:`Values` of property ``name`` per record, from split entries (one name match for all four)."""
+    m = np.flatnonzero(key_mask(a, e, name))
+    n = e.n_records
+    has = np.zeros(n, dtype=bool)
+    vs, vl, fs, fl = (np.zeros(n, dtype=np.int64) for _ in range(4))
+    r = e.rec[m]
+    has[r] = True
+    vs[r], vl[r] = e.val_start[m], e.val_len[m]  # repeated indices: the last write wins
+    fs[r[::-1]], fl[r[::-1]] = e.val_start[m][::-1], e.val_len[m][::-1]
+    return Values(has, vs, vl, fs, fl, np.bincount(r, minlength=n))
 
 
 def segments(buf: pa.Buffer, starts: np.ndarray, lens: np.ndarray, *, utf8: bool = True) -> pa.Array:

@@ -36,6 +36,13 @@ def palette_entries(app: RmqInspectApp) -> list[tuple[str, str, Callable[[], obj
                 continue
             seen.add(title)
             entries.append((title, f"key: {b.key_display or b.key}", partial(app.run_screen_action, mode, b.action)))
+    screen = app.screen
+    extra = getattr(screen, "PALETTE_BINDINGS", None)
+    if extra is not None:  # a pushed screen (message detail): its own actions, run on it
+        for b in screen.BINDINGS:
+            if isinstance(b, Binding) and b.description:
+                title = f"{getattr(screen, 'TITLE_TEXT', 'Screen')}: {b.description}"
+                entries.append((title, f"key: {b.key_display or b.key}", partial(screen.run_action, b.action)))
     return entries
 
 

@@ -26,6 +26,7 @@ class LiveLogs:
     notes: list[str] = field(default_factory=list)
     busy: bool = False
     appended: int = 0
+    skip_upto: dict[tuple[str, str], int] | None = None
 
     def start(self) -> None:
         try:
@@ -54,6 +55,8 @@ class LiveLogs:
         """Read what arrived; append it to the logs state. True if anything was added."""
         import polars as pl
 
+        if self.skip_upto is None:
+            self.skip_upto = self._known_ends()
         new_frames: list[pl.DataFrame] = []
         for host, fol in self.followers:
             try:
@@ -65,34 +68,44 @@ class LiveLogs:
                 text = getattr(item, "text", None)
                 if text is None:
                     kind = getattr(item, "kind", "")
+                    if kind in ("rotated", "truncated"):
+                        # the path now starts again at line 1: nothing of it was in the initial read
+                        self.skip_upto.pop((host, item.file), None)
                     if kind in ("rotated", "truncated", "deleted", "warning"):
                         self.notes.append(f"{host} {item.file}: {kind} {item.detail}".strip())
                     continue
                 try:
-                    df = parse_text_api()(
-                        text, file=item.file, host=host, tz=None, first_line_no=item.first_line_no
-                    )
+                    df = parse_text_api()(text, file=item.file, host=host, tz=None, first_line_no=item.first_line_no)
                 except Exception as e:
                     self.notes.append(f"parse {item.file}: {describe_error(e)}")
                     continue
-                new_frames.append(df)
+                upto = self.skip_upto.get((host, item.file))
+                if upto is not None:
+                    df = df.filter(pl.col("line_no") > upto)
+                if df.height:
+                    new_frames.append(df)
         if not new_frames:
             return False
-        new = pl.concat(new_frames, how="diagonal_relaxed")
-        return self._append(new)
+        return self._append(pl.concat(new_frames, how="diagonal_relaxed"))
+
+    def _known_ends(self) -> dict[tuple[str, str], int]:
+        """Last line number per (host, file) in the initial read: the follower, positioned before that
+        read, may deliver those lines again."""
+        import polars as pl
+
+        lines = self.logs.lines.value
+        if lines is None or not lines.height:
+            return {}
+        ends = lines.group_by(["host", "file"]).agg(pl.col("line_no").max())
+        return {(h, f): int(n) for h, f, n in ends.iter_rows() if n is not None}
 
     def _append(self, new: pl.DataFrame) -> bool:
         import polars as pl
 
         lines = self.logs.lines.value
-        if lines is not None and lines.height:
-            known = lines.group_by(["host", "file"]).agg(pl.col("line_no").max().alias("_max"))
-            new = new.join(known, on=["host", "file"], how="left").filter(
-                pl.col("_max").is_null() | (pl.col("line_no") > pl.col("_max"))
-            ).drop("_max")
-        if not new.height:
-            return False
-        self.logs.lines.value = pl.concat([lines, new.select(lines.columns)], how="vertical_relaxed") if lines is not None else new
+        self.logs.lines.value = (
+            pl.concat([lines, new.select(lines.columns)], how="vertical_relaxed") if lines is not None else new
+        )
         self.appended += new.height
         if self.logs.events.ready:
             with contextlib.suppress(Exception):

@@ -132,3 +132,11 @@ def test_staged_slave_outage_shows_in_the_logged_ha_lag(lab) -> None:
     pair = next(p for p in rep.pairs if p["broker_name"] == name)
     assert pair["max_logged_ha_lag_bytes"] > 0
     assert pair["max_logged_ha_lag_at"] >= _utc(stop["ts_ms"]) - SLACK
+
+
+def test_a_store_alone_names_its_broker(lab) -> None:
+    m, _ = lab
+    run_dir = next(r for r in RUNS if load_manifest(r)["created_utc"] == m["created_utc"])
+    c = next(p for p in m["processes"] if p["name"] == "broker-c")
+    rep = build_cluster([f"h={run_dir / 'broker-c' / 'store'}"], stores=False)
+    assert [b["broker_addr"] for b in rep.brokers] == [f"127.0.0.1:{c['listen_port']}"]

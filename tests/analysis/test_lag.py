@@ -7,14 +7,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import sample_run_dirs
 
 from rmqinspect.analysis.lag import consumer_lag
 from rmqinspect.analysis.store_summary import analyse_store, load_store
 from rmqinspect.parsers.consumequeue import queue_ranges
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-RUNS = sample_run_dirs()  # tests/conftest.py: samples/rmq-<v>/ with a manifest.json
+RUNS = sorted(p.parent for p in SAMPLES.glob("rmq-*/manifest.json"))  # as tests/conftest.sample_run_dirs
+# (not imported: "conftest" is ambiguous once tests/tui/conftest.py is loaded in the same session)
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[r.name for r in RUNS])

@@ -79,3 +79,15 @@ def test_errors_are_one_line(tmp_path, capsys, monkeypatch) -> None:
     f.write_text("brokerName=a\n")
     code, _, err = run(["config", "--version", "latest", str(f)], capsys, monkeypatch)
     assert code == 2 and "not a RocketMQ version" in err
+
+
+@pytest.mark.skipif(not sample_run_dirs(), reason="no lab samples yet")
+@pytest.mark.parametrize("run_dir", sample_run_dirs(), ids=lambda p: p.name)
+def test_logs_option_finds_no_difference_for_the_real_files(run_dir, capsys, monkeypatch) -> None:
+    version = run_dir.name.removeprefix("rmq-")
+    args = ["config", "--version", version, "--json"]
+    for b in ("broker-b", "broker-b-s"):
+        args += [str(run_dir / b / "broker.properties"), "--logs", f"{b}={run_dir / b / 'logs' / 'rocketmqlogs'}"]
+    _code, out, _ = run(args, capsys, monkeypatch)
+    checks = {f["check"] for f in json.loads(out)["findings"]}
+    assert "config.boot_differs" not in checks and "config.boot_unknown" not in checks

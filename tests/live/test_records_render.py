@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import polars as pl
 import pytest
 
 from rmqinspect.errors import UsageError
@@ -181,3 +182,74 @@ def test_records_of_several_files_come_out_in_arrival_order_after_coalescing(par
 
 def rec_line(n: int) -> str:
     return f"2026-11-28 08:00:00 INFO main - n={n}"
+
+
+def test_events_are_extracted_on_file_contiguous_rows(parser: RecordParser, monkeypatch) -> None:
+    """extract_events works one file run at a time: interleaved rows would cost one call per row."""
+    import rmqinspect.analysis.events as events
+
+    seen: list[list[str]] = []
+    real = events.extract_events
+
+    def spy(lines, **kw):
+        seen.append(lines["file"].to_list())
+        return real(lines, **kw)
+
+    monkeypatch.setattr(events, "extract_events", spy)
+    t = time.monotonic()
+    items = []
+    for i in range(3):  # a.log and b.log written alternately, lines 1..3 each
+        items.append(Chunk("a.log", "/x/a.log", i + 1, LAG, 1, t + 2 * i))
+        items.append(Chunk("b.log", "/x/b.log", i + 1, FLUSH, 1, t + 2 * i + 1))
+    p = parser.parse(coalesce(items))
+    assert p.records["file"].to_list() == ["a.log", "b.log"] * 3  # shown in arrival order
+    (files,) = seen
+    runs = [f for i, f in enumerate(files) if i == 0 or files[i - 1] != f]
+    assert sorted(runs) == sorted(set(runs))  # each file is one contiguous run
+    assert sorted(p.events["type"].to_list()) == ["flush_cost_ms"] * 3 + ["ha_lag_bytes"] * 3
+
+
+def _sample_chunks(limit_lines: int = 300) -> list[Chunk]:
+    """The last records of every live log of the lab samples' broker-a/namesrv-1, as tail chunks."""
+    from pathlib import Path
+
+    from rmqinspect.live.follow import looks_like_record_start
+
+    root = Path(__file__).resolve().parents[2] / "samples"
+    out = []
+    for d in sorted(root.glob("rmq-*/*/logs/rocketmqlogs")):
+        if d.parts[-3] not in ("broker-a", "namesrv-1"):
+            continue
+        for f in sorted(d.glob("*.log")):
+            lines = f.read_bytes().decode("utf-8", errors="replace").split("\n")[:-1][-limit_lines:]
+            while lines and not looks_like_record_start(lines[0].encode()):
+                lines.pop(0)
+            if lines:
+                first = 1000  # any line number: the same for both parses
+                out.append(Chunk(f"{d.parts[-4]}/{d.parts[-3]}/{f.name}", str(f), first, "\n".join(lines),
+                                 len(lines), time.monotonic()))  # fmt: skip
+    return out
+
+
+def test_grouped_parse_equals_per_file_parse() -> None:
+    """Several files share one parse_text call; the result must be what parsing each file alone gives."""
+    chunks = _sample_chunks()
+    if len(chunks) < 3:
+        pytest.skip("no lab samples")
+    files_by_layout = {c.file.rsplit("/", 1)[-1] for c in chunks}
+    assert {"stats.log", "broker.log"} & files_by_layout  # both header layouts are exercised
+    together = RecordParser(host="h").parse(chunks)
+    alone = [RecordParser(host="h").parse([c]) for c in chunks]
+    key = ["file", "line_no"]
+    cols = ["host", "file", "line_no", "ts", "level", "thread", "message", "continuation", "raw"]
+    a = together.records.select(cols).sort(key)
+    b = pl.concat([p.records.select(cols) for p in alone]).sort(key)
+    assert a.equals(b)
+    ev_cols = [c for c in together.events.columns if c != "seq"]
+    # one line can carry two events of one type (namesrv watermark: Client and Default queue): sort by
+    # every plain column so ties have one order
+    order = [c for c, t in together.events.schema.items() if c in ev_cols and not isinstance(t, pl.List)]
+    ea = together.events.select(ev_cols).sort(order, nulls_last=True)
+    eb = pl.concat([p.events.select(ev_cols) for p in alone], how="vertical").sort(order, nulls_last=True)
+    assert ea.equals(eb)
+    assert together.events.height > 10

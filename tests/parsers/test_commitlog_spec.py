@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rmqinspect.errors import NotFoundError, UnusableInputError
@@ -218,6 +218,7 @@ def test_inner_batch_body_is_unpacked_by_read_record(tmp_path: Path) -> None:
         (7, b"one", {"KEYS": "a"}), (7, b"two!", {})]
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=300), st.lists(st.integers(0, 290), max_size=8), st.booleans())
 def test_candidate_search_equals_a_naive_scan(blob: bytes, at: list[int], v2: bool) -> None:
     import numpy as np
@@ -235,9 +236,11 @@ def test_candidate_search_equals_a_naive_scan(blob: bytes, at: list[int], v2: bo
     assert find_candidates(a, 0, n).tolist() == naive
 
 
-_PROP_BYTES = st.lists(st.sampled_from([b"\x01", b"\x02", b"\x00", b"K", b"EY", b"TAGS", b"\xc3\xa9", b"v"]), max_size=30)
+_PROP_BYTES = st.lists(st.sampled_from([b"\x01", b"\x02", b"\x00", b"K", b"EY", b"TAGS", b"\xc3\xa9", b"v", b"x" * 70]),
+                       max_size=30)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_PROP_BYTES.map(b"".join), min_size=1, max_size=12))
 def test_vectorised_property_split_equals_the_per_record_rules(blocks: list[bytes]) -> None:
     """Fast and general paths of ``split_entries`` agree with the plain per-record implementation."""
@@ -257,11 +260,16 @@ def test_vectorised_property_split_equals_the_per_record_rules(blocks: list[byte
     assert got == want
     for name in ("TAGS", "KEY", "K"):
         has, vs, vl = msgprops.lookup(a, e, name)
+        fv = msgprops.values_from_entries(a, e, name)
         for i, b in enumerate(blocks):
             vals = [v for k, v in _ref_entries(b) if k == name]
-            assert has[i] == bool(vals)
+            assert has[i] == bool(vals) == fv.has[i]
+            assert fv.count[i] == len(vals)
             if vals:
                 assert buf[vs[i] : vs[i] + vl[i]].decode("utf-8", "surrogateescape") == vals[-1]
+                assert buf[fv.start[i] : fv.start[i] + fv.length[i]].decode("utf-8", "surrogateescape") == vals[-1]
+                first = buf[fv.first_start[i] : fv.first_start[i] + fv.first_length[i]]
+                assert first.decode("utf-8", "surrogateescape") == vals[0]
 
 
 def _ref_entries(raw: bytes) -> list[tuple[str, str]]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import sample_run_dirs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,7 +101,8 @@ def test_any_bytes_decode_without_raising(buf: bytes) -> None:
 # --- real lab samples --------------------------------------------------------------------------------------
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-RUNS = sample_run_dirs()  # tests/conftest.py: samples/rmq-<v>/ with a manifest.json
+RUNS = sorted(p.parent for p in SAMPLES.glob("rmq-*/manifest.json"))  # as tests/conftest.sample_run_dirs
+# (not imported: "conftest" is ambiguous once tests/tui/conftest.py is loaded in the same session)
 
 
 def _expected_queue(send: dict) -> tuple[str, int]:

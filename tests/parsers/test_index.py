@@ -10,7 +10,6 @@ import struct
 from pathlib import Path
 
 import pytest
-from conftest import sample_run_dirs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -169,7 +168,8 @@ def test_mutated_index_never_raises(tmp_path_factory: pytest.TempPathFactory, da
 # --- real lab samples --------------------------------------------------------------------------------------
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-RUNS = sample_run_dirs()  # tests/conftest.py: samples/rmq-<v>/ with a manifest.json
+RUNS = sorted(p.parent for p in SAMPLES.glob("rmq-*/manifest.json"))  # as tests/conftest.sample_run_dirs
+# (not imported: "conftest" is ambiguous once tests/tui/conftest.py is loaded in the same session)
 
 
 def _stored(send: dict) -> tuple[str, int, str]:

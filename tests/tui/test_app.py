@@ -337,3 +337,25 @@ async def test_timeline_event_opens_its_log_line(broker_logs: Path) -> None:
         line = app.screen.query_one("#log-lines", FrameView).current
         assert line is not None
         assert (line["host"], line["file"], line["line_no"]) == (event["host"], event["file"], event["line_no"])
+
+
+async def test_follow_survives_rotation(logs_copy: Path) -> None:
+    """logback rolls broker.log (rename, new empty file): lines of the new file appear, numbered from 1."""
+    app = make_app([logs_copy], [], follow=True, poll_interval=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#log-lines", FrameView)
+        before = table.row_count
+        live = logs_copy / "broker.log"
+        live.rename(logs_copy / "broker.log.rolled")  # any name the follower does not watch
+        live.write_text("2099-01-01 00:00:01 INFO main - first line after rotation\n")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and table.row_count == before:
+            await pilot.pause(0.1)
+        await settle(pilot)
+        assert table.row_count == before + 1
+        last = table.row(table.row_count - 1)
+        assert last is not None
+        assert (last["file"], last["line_no"], last["message"]) == ("broker.log", 1, "first line after rotation")

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..widgets.frame_view import FrameView
+
 INTRO = (
     "rmqinspect tui — a read-only forensic workbench for RocketMQ hosts.\n"
     "Keys work everywhere; the mouse works too (click a row, double-click to open).\n"
@@ -33,8 +35,12 @@ def help_text() -> Text:
 
     text = Text(INTRO + "\n")
     sections: list[tuple[str, list[BindingType]]] = [("Everywhere", list(RmqInspectApp.BINDINGS))]
+    from .message import MessageScreen
+
     for mode, cls in screen_classes().items():
         sections.append((f"{cls.TITLE_TEXT or mode}", list(cls.BINDINGS)))
+    sections.append(("Message detail (Enter on a message)", list(MessageScreen.BINDINGS)))
+    sections.append(("Tables", [b for b in FrameView.BINDINGS if isinstance(b, Binding)]))
     for title, bindings in sections:
         rows = binding_rows(bindings)
         if not rows:

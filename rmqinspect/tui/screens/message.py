@@ -62,6 +62,7 @@ class MessageScreen(Screen[None]):
         Binding("j", "body_mode('json')", "Body JSON", show=False),
     ]
     TITLE_TEXT = "Message"
+    PALETTE_BINDINGS = True  # the command palette lists this screen's actions while it is shown
 
     def __init__(self, store: Path, row: dict[str, Any]) -> None:
         super().__init__()

@@ -212,8 +212,14 @@ class FrameView(ScrollView, can_focus=True):
         return max(0, min(value, self.row_count - 1)) if self.row_count else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
+        top = int(self.scroll_y)
         self._scroll_cursor_visible()
-        self.refresh()
+        if int(self.scroll_y) == top:
+            # only the two rows whose highlight changed: a full repaint costs several times more
+            self.refresh_line(old + 1)  # virtual line: the header is line 0
+            self.refresh_line(new + 1)
+        else:
+            self.refresh()
         if self.row_count:
             self.post_message(self.Highlighted(self, new))
 
