@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,21 @@ def samples_dir() -> Path:
 @pytest.fixture(scope="session")
 def sample_runs() -> list[Path]:
     return sample_run_dirs()
+
+
+_SHARED = ("ROOT", "LAB_DIR", "SAMPLES_DIR", "sample_run_dirs", "load_manifest")
+
+
+def pytest_plugin_registered(plugin: object, manager: object) -> None:
+    """Keeps ``from conftest import load_manifest`` working everywhere.
+
+    Pytest imports every non-package conftest.py as the module ``conftest``, so once a subdirectory's
+    conftest (e.g. tests/tui/conftest.py) is loaded, a later ``from conftest import …`` — at module
+    level or inside a test — finds that module instead of this one. The shared helpers are therefore
+    added to any such module that does not define them itself (its own names are never replaced).
+    """
+    file = getattr(plugin, "__file__", None) if isinstance(plugin, types.ModuleType) else None
+    if file and Path(file).name == "conftest.py" and file != __file__:
+        for name in _SHARED:
+            if not hasattr(plugin, name):
+                setattr(plugin, name, globals()[name])

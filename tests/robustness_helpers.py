@@ -22,11 +22,14 @@ _VENV_BIN = ROOT / ".venv" / "bin" / "rmqinspect"
 CLI: list[str] = [str(_VENV_BIN)] if _VENV_BIN.exists() else [sys.executable, "-m", "rmqinspect"]
 
 # Payloads that must come out inert: an OSC title change + BEL, a CSI colour, a C1 CSI, and Rich markup.
-ESC_PAYLOAD = "\x1b]0;pwned\x07\x1b[31mRED\x1b[0m\u009b2J"
+ESC_PAYLOAD = "\x1b]0;pwned\x07\x1b[31mRED\x1b[0m"
+C1_PAYLOAD = "\u009b2JRMQC1"  # C1 CSI + "2J" (clear screen on terminals that honour 8-bit C1 controls)
 MARKUP_PAYLOAD = "[bold red]RMQMARK[/]"
 LINK_PAYLOAD = "[link=file:///etc/passwd]RMQLINK[/link]"
-# Raw bytes that must never reach stdout/stderr (ESC, BEL, C1 CSI encoded as UTF-8, C1 CSI raw byte).
-FORBIDDEN_BYTES = (b"\x1b", b"\x07", b"\xc2\x9b")
+# Raw bytes that must never reach stdout/stderr: ESC and BEL; and the C1 CSI (U+009B, UTF-8 C2 9B), which
+# render/safe.py itself treats as a terminal control ("some terminals treat [C1] as CSI").
+FORBIDDEN_BYTES = (b"\x1b", b"\x07")
+C1_CSI = b"\xc2\x9b"
 
 MAGIC_V1 = bytes.fromhex("daa320a7")
 
@@ -35,7 +38,9 @@ def cli_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("RMQINSPECT_DEBUG", None)
     env.pop("FORCE_COLOR", None)
-    env.update(NO_COLOR="1", TERM="dumb", COLUMNS="300", LINES="50", PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8")
+    env.update(
+        NO_COLOR="1", TERM="dumb", COLUMNS="300", LINES="50", PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8"
+    )
     return env
 
 
@@ -47,23 +52,37 @@ class Result:
     err: bytes
 
     def describe(self) -> str:
+        out = self.out.decode("utf-8", "replace")
+        try:  # a --json document: show its findings, not 2000 characters of file tables
+            doc = json.loads(out)
+            if isinstance(doc, dict) and "findings" in doc:
+                out = "findings: " + json.dumps(doc["findings"][:12], ensure_ascii=True)[:2500]
+        except ValueError:
+            pass
         return (
             f"argv={self.argv}\nrc={self.rc}\n--- stderr (tail) ---\n{self.err[-2000:].decode('utf-8', 'replace')}"
-            f"\n--- stdout (head) ---\n{self.out[:1500].decode('utf-8', 'replace')}"
+            f"\n--- stdout (head) ---\n{out[:2500]}"
         )
 
 
 def run_cli(argv: list[str], *, cwd: Path, timeout: float = 90) -> Result:
     try:
         p = subprocess.run(
-            [*CLI, *argv], cwd=cwd, env=cli_env(), capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL
+            [*CLI, *argv],
+            cwd=cwd,
+            env=cli_env(),
+            capture_output=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as e:
-        raise AssertionError(f"timed out after {timeout}s: {argv}\nstderr: {(e.stderr or b'')[-1500:]!r}") from None
+        raise AssertionError(
+            f"timed out after {timeout}s: {argv}\nstderr: {(e.stderr or b'')[-1500:]!r}"
+        ) from None
     return Result(argv, p.returncode, p.stdout, p.stderr)
 
 
-def check_result(r: Result, allowed: set[int], *, json_out: bool = False) -> None:
+def check_result(r: Result, allowed: set[int], *, json_out: bool = False, c1: bool = True) -> None:
     """The universal promises: documented exit code (never 3), no traceback, short error, no raw escapes."""
     info = r.describe()
     assert r.rc != 3, "internal error (exit 3):\n" + info
@@ -72,6 +91,8 @@ def check_result(r: Result, allowed: set[int], *, json_out: bool = False) -> Non
     for bad in FORBIDDEN_BYTES:
         assert bad not in r.out, f"raw {bad!r} on stdout:\n" + info
         assert bad not in r.err, f"raw {bad!r} on stderr:\n" + info
+    if c1:
+        assert C1_CSI not in r.out and C1_CSI not in r.err, "raw C1 CSI (U+009B) in output:\n" + info
     err_lines = r.err.decode("utf-8", "replace").strip().splitlines()
     if r.rc == 2:
         assert err_lines, "exit 2 without a message on stderr:\n" + info
@@ -113,7 +134,9 @@ def snapshot(root: Path) -> dict[str, tuple]:
         for name in dirnames + filenames:
             p = Path(dirpath) / name
             st = p.lstat()
-            digest = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() and not p.is_symlink() else None
+            digest = (
+                hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() and not p.is_symlink() else None
+            )
             snap[str(p.relative_to(root))] = (st.st_mode, st.st_size, st.st_mtime_ns, digest)
     return snap
 
@@ -154,7 +177,17 @@ def records(cl_file: Path, limit: int = 10_000) -> list[Rec]:
         topic_at = t + 1
         plen = struct.unpack_from(">h", b, topic_at + tl)[0]
         props_at = topic_at + tl + 2
-        out.append(Rec(cl_file, pos, total, topic_at, b[topic_at : topic_at + tl], props_at, b[props_at : props_at + plen]))
+        out.append(
+            Rec(
+                cl_file,
+                pos,
+                total,
+                topic_at,
+                b[topic_at : topic_at + tl],
+                props_at,
+                b[props_at : props_at + plen],
+            )
+        )
         pos += total
     return out
 

@@ -24,12 +24,13 @@ import struct
 import subprocess
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from robustness_helpers import (
+    C1_PAYLOAD,
     CLI,
     ESC_PAYLOAD,
     LINK_PAYLOAD,
@@ -104,6 +105,8 @@ class Run:
     needs_finding: bool = False  # store --json: damage must show as a new finding (or exit 2)
     inert: bool = False  # injected markup must come out literally
     timeout: float = 90
+    shows: tuple[str, ...] = ()  # words of the injected data that must reach stdout (the path is exercised)
+    c1: bool = True  # also forbid the raw C1 CSI (U+009B); off where the data has none on purpose
 
 
 Builder = Callable[[Path, Pristine], Run]
@@ -119,10 +122,12 @@ def case(case_id: str, xfail: str | None = None) -> Callable[[Builder], Builder]
     return deco
 
 
-def damaged_store(tmp: Path, P: Pristine, damage: Callable[[Path], None], *, extra: tuple[str, ...] = ()) -> Run:
+def damaged_store(
+    tmp: Path, P: Pristine, damage: Callable[[Path], None], *, extra: tuple[str, ...] = ()
+) -> Run:
     s = copy_tree(P.master, tmp / "store")
     damage(s)
-    return Run(["store", str(s), "--json", *extra], {1, 2}, [s], json_out=True, needs_finding=True)
+    return Run(["store", str(s), "--json", *extra], {0, 1, 2}, [s], json_out=True, needs_finding=True)
 
 
 def _mid_file(s: Path) -> Path:
@@ -259,7 +264,9 @@ def _(tmp: Path, P: Pristine) -> Run:
 
 @case("cl-bodylen-absurd")
 def _(tmp: Path, P: Pristine) -> Run:
-    return damaged_store(tmp, P, lambda s: patch(_mid_file(s), _rec(s).pos + 68 + 16, struct.pack(">i", 0x7FFFFFF0)))
+    return damaged_store(
+        tmp, P, lambda s: patch(_mid_file(s), _rec(s).pos + 68 + 16, struct.pack(">i", 0x7FFFFFF0))
+    )
 
 
 @case("cl-topiclen-absurd")
@@ -306,14 +313,18 @@ def _(tmp: Path, P: Pristine) -> Run:
 
 @case("cq-truncated-non-multiple-of-20")
 def _(tmp: Path, P: Pristine) -> Run:
-    return damaged_store(tmp, P, lambda s: os.truncate(s / "consumequeue/LabTopic/0/00000000000000000000", 1993))
+    return damaged_store(
+        tmp, P, lambda s: os.truncate(s / "consumequeue/LabTopic/0/00000000000000000000", 1993)
+    )
 
 
 @case("cq-random-units")
 def _(tmp: Path, P: Pristine) -> Run:
     rnd = random.Random(7)
     return damaged_store(
-        tmp, P, lambda s: (s / "consumequeue/LabTopic/1/00000000000000000000").write_bytes(rnd.randbytes(2000))
+        tmp,
+        P,
+        lambda s: (s / "consumequeue/LabTopic/1/00000000000000000000").write_bytes(rnd.randbytes(2000)),
     )
 
 
@@ -330,14 +341,19 @@ def _(tmp: Path, P: Pristine) -> Run:
 
 @case("index-truncated")
 def _(tmp: Path, P: Pristine) -> Run:
-    return damaged_store(tmp, P, lambda s: os.truncate(sorted((s / "index").iterdir())[0], 30), extra=("--index-check", "full"))
+    return damaged_store(
+        tmp, P, lambda s: os.truncate(sorted((s / "index").iterdir())[0], 30), extra=("--index-check", "full")
+    )
 
 
 @case("index-garbage-header")
 def _(tmp: Path, P: Pristine) -> Run:
     rnd = random.Random(11)
     return damaged_store(
-        tmp, P, lambda s: patch(sorted((s / "index").iterdir())[1], 0, rnd.randbytes(40)), extra=("--index-check", "full")
+        tmp,
+        P,
+        lambda s: patch(sorted((s / "index").iterdir())[1], 0, rnd.randbytes(40)),
+        extra=("--index-check", "full"),
     )
 
 
@@ -423,14 +439,18 @@ def _(tmp: Path, P: Pristine) -> Run:
     return run
 
 
-@case("store-fifo-in-config")
+@case(
+    "store-fifo-in-config",
+    xfail="store hangs forever on a FIFO named config/topics.json: configjson._read_json (configjson.py:94) -> "
+    "fileio.read_file/_open_fd (fileio.py:45) open() non-regular files blocking; check S_ISREG or O_NONBLOCK",
+)
 def _(tmp: Path, P: Pristine) -> Run:
     def dmg(s: Path) -> None:
         (s / "config/topics.json").unlink()
         os.mkfifo(s / "config/topics.json")
 
     run = damaged_store(tmp, P, dmg)
-    run.timeout = 40
+    run.timeout = 20
     run.needs_finding = False
     return run
 
@@ -446,6 +466,7 @@ class Injected:
     topic_esc_phy: int
     topic_markup_phy: int
     body_phy: int
+    c1_phy: int
 
 
 def inject_store(tmp: Path, P: Pristine) -> Injected:
@@ -453,11 +474,17 @@ def inject_store(tmp: Path, P: Pristine) -> Injected:
     f0 = commitlog_files(s)[0]
     base = int(f0.name)
     recs = records(f0)
-    with_keys = [r for r in recs if b"KEYS\x01" in r.props and len(r.props.split(b"KEYS\x01")[1].split(b"\x02")[0]) >= 24]
+    with_keys = [
+        r
+        for r in recs
+        if b"KEYS\x01" in r.props and len(r.props.split(b"KEYS\x01")[1].split(b"\x02")[0]) >= 24
+    ]
     k = with_keys[0]
     set_property(k, b"KEYS", "\x1b]0;pwn\x07[bold]RMQMARK[/]")
     u = recs[-3]
-    set_property(u, b"UNIQ_KEY", ESC_PAYLOAD[:20] + "[b]RMQUNIQ[/]")
+    set_property(u, b"UNIQ_KEY", "\x1b]0;pw\x07[b]RMQUNIQ[/]")
+    c1 = next(r for r in with_keys if r is not k)
+    set_property(c1, b"KEYS", C1_PAYLOAD)
     t1, t2, b = recs[-4], recs[-5], recs[-6]
     assert len(t1.topic) == len(t2.topic) == 8, (t1.topic, t2.topic)
     patch(f0, t1.topic_at, b"\x1b]0;pw\x07Z")
@@ -466,38 +493,137 @@ def inject_store(tmp: Path, P: Pristine) -> Injected:
     bh_sh = 16
     (body_len,) = struct.unpack_from(">i", f0.read_bytes(), b.pos + 68 + bh_sh)
     patch(f0, b.pos + 72 + bh_sh, body[:body_len])
-    return Injected(s, base + k.pos, base + u.pos, base + t1.pos, base + t2.pos, base + b.pos)
+    return Injected(s, base + k.pos, base + u.pos, base + t1.pos, base + t2.pos, base + b.pos, base + c1.pos)
 
 
-def _inj(argv: Callable[[Injected], list[str]], *, json_out: bool = False, allowed: set[int] = {0, 1}) -> Builder:  # noqa: B006
+def _inj(
+    argv: Callable[[Injected], list[str]], *, json_out: bool, allowed: set[int], shows: tuple[str, ...]
+) -> Builder:
     def build(tmp: Path, P: Pristine) -> Run:
         inj = inject_store(tmp, P)
-        return Run(argv(inj), allowed, [inj.store], json_out=json_out, inert=not json_out)
+        return Run(
+            argv(inj), allowed, [inj.store], json_out=json_out, inert=not json_out, c1=False, shows=shows
+        )
 
     return build
 
 
-for _cid, _argv, _json in [
-    ("inject-store-human", lambda i: ["store", str(i.store)], False),
-    ("inject-store-json", lambda i: ["store", str(i.store), "--json"], True),
-    ("inject-msg-keys-human", lambda i: ["msg", str(i.store), "--phy-offset", str(i.keys_phy), "--no-recovery"], False),
-    ("inject-msg-uniq-human", lambda i: ["msg", str(i.store), "--phy-offset", str(i.uniq_phy), "--no-recovery"], False),
-    ("inject-msg-topic-esc-human", lambda i: ["msg", str(i.store), "--phy-offset", str(i.topic_esc_phy)], False),
-    ("inject-msg-topic-markup-human", lambda i: ["msg", str(i.store), "--phy-offset", str(i.topic_markup_phy)], False),
+for _cid, _argv, _json, _shows in [
+    ("inject-store-human", lambda i: ["store", str(i.store)], False, ()),
+    ("inject-store-json", lambda i: ["store", str(i.store), "--json"], True, ()),
+    (
+        "inject-msg-keys-human",
+        lambda i: ["msg", str(i.store), "--phy-offset", str(i.keys_phy), "--no-recovery"],
+        False,
+        ("RMQMARK",),
+    ),
+    (
+        "inject-msg-uniq-human",
+        lambda i: ["msg", str(i.store), "--phy-offset", str(i.uniq_phy), "--no-recovery"],
+        False,
+        ("RMQUNIQ",),
+    ),
+    (
+        "inject-msg-topic-esc-human",
+        lambda i: ["msg", str(i.store), "--phy-offset", str(i.topic_esc_phy)],
+        False,
+        ("]0;pw",),
+    ),
+    (
+        "inject-msg-topic-markup-human",
+        lambda i: ["msg", str(i.store), "--phy-offset", str(i.topic_markup_phy)],
+        False,
+        ("Zq",),
+    ),
     (
         "inject-msg-body-text-human",
         lambda i: ["msg", str(i.store), "--phy-offset", str(i.body_phy), "--body", "text", "--no-recovery"],
         False,
+        ("RMQMARK", "RMQLINK"),
     ),
-    ("inject-msg-body-json", lambda i: ["msg", str(i.store), "--phy-offset", str(i.body_phy), "--json"], True),
-    ("inject-msg-by-key-human", lambda i: ["msg", str(i.store), "--key", "RMQMARK", "--topic", "LabTopic"], False),
+    (
+        "inject-msg-body-json",
+        lambda i: ["msg", str(i.store), "--phy-offset", str(i.body_phy), "--json"],
+        True,
+        (),
+    ),
+    (
+        "inject-msg-by-key-human",
+        lambda i: ["msg", str(i.store), "--key", "RMQMARK", "--topic", "LabTopic"],
+        False,
+        (),
+    ),
     (
         "inject-export-ndjson-stdout",
         lambda i: ["export", str(i.store), "--what", "messages", "--format", "ndjson", "-o", "-"],
         False,
+        ("RMQMARK", "RMQUNIQ", "Zq"),
     ),
 ]:
-    CASES.append(pytest.param(_inj(_argv, json_out=_json, allowed={0, 1, 2} if "by-key" in _cid else {0, 1}), id=_cid))
+    CASES.append(
+        pytest.param(
+            _inj(_argv, json_out=_json, allowed={0, 1, 2} if "by-key" in _cid else {0, 1}, shows=_shows),
+            id=_cid,
+        )
+    )
+
+
+def inject_names(tmp: Path, P: Pristine) -> Path:
+    """Consumer groups, topics.json topics and a consume-queue directory named with escapes and markup."""
+    s = copy_tree(P.master, tmp / "store")
+    co = s / "config/consumerOffset.json"
+    co.write_text(
+        co.read_text().replace(
+            '"offsetTable":{',
+            '"offsetTable":{\n"LabTopic@[bold red]RMQMARK[/]\\u001b]0;pwned\\u0007":{0:3,1:2},\n"[i]Zq[/]\\u001b[2J@grp":{0:5},',
+            1,
+        )
+    )
+    tp = s / "config/topics.json"
+    name = "[link=file:///etc/passwd]RMQLINK[/link]\\u001b]0;pwned\\u0007"
+    tp.write_text(
+        tp.read_text().replace(
+            '"topicConfigTable":{',
+            f'"topicConfigTable":{{\n"{name}":{{"perm":6,"readQueueNums":4,"topicName":"{name}","writeQueueNums":4}},',
+            1,
+        )
+    )
+    shutil.copytree(s / "consumequeue/LabTopic", s / f"consumequeue/{MARKUP_PAYLOAD}{ESC_PAYLOAD}")
+    return s
+
+
+@case("inject-config-names-store-human")
+def _(tmp: Path, P: Pristine) -> Run:
+    s = inject_names(tmp, P)
+    return Run(["store", str(s)], {0, 1}, [s], inert=True, shows=("Zq", "RMQMARK"))
+
+
+@case("inject-config-names-store-json")
+def _(tmp: Path, P: Pristine) -> Run:
+    s = inject_names(tmp, P)
+    return Run(["store", str(s), "--json"], {0, 1}, [s], json_out=True, shows=("Zq", "RMQMARK"))
+
+
+def _c1(argv: Callable[[Injected], list[str]], json_out: bool) -> Builder:
+    def build(tmp: Path, P: Pristine) -> Run:
+        inj = inject_store(tmp, P)
+        return Run(argv(inj), {0, 1}, [inj.store], json_out=json_out, shows=("RMQC1",))
+
+    return build
+
+
+C1_JSON_BUG = "--json/NDJSON print data's C1 control U+009B raw (output.py:59 json.dumps(ensure_ascii=False); polars write_ndjson)"
+CASES += [
+    pytest.param(
+        _c1(lambda i: ["msg", str(i.store), "--phy-offset", str(i.c1_phy), "--no-recovery"], False),
+        id="c1-msg-human",
+    ),
+    pytest.param(
+        _c1(lambda i: ["msg", str(i.store), "--phy-offset", str(i.c1_phy), "--no-recovery", "--json"], True),
+        id="c1-msg-json",
+        marks=pytest.mark.xfail(reason=f"BUG: {C1_JSON_BUG}", strict=True),
+    ),
+]
 
 
 # msg: bad selectors on a shared, intact store copy
@@ -513,8 +639,14 @@ def _msg(*args: str, allowed: set[int] = {2}) -> Builder:  # noqa: B006
 for _cid, _builder in [
     ("msg-malformed-id", _msg("--id", "zzzz-not-an-id")),
     ("msg-malformed-id-odd-hex", _msg("--id", "7F0000010000")),
-    ("msg-unknown-uniq-key", _msg("--id", "0123456789ABCDEF0123456789ABCDEF", "--no-recovery", allowed={1, 2})),
-    ("msg-unknown-offset-msgid", _msg("--id", "7F00000100002A9F000000E8D4A51000", "--no-recovery", allowed={1, 2})),
+    (
+        "msg-unknown-uniq-key",
+        _msg("--id", "0123456789ABCDEF0123456789ABCDEF", "--no-recovery", allowed={1, 2}),
+    ),
+    (
+        "msg-unknown-offset-msgid",
+        _msg("--id", "7F00000100002A9F000000E8D4A51000", "--no-recovery", allowed={1, 2}),
+    ),
     ("msg-phy-offset-negative", _msg("--phy-offset", "-1", allowed={1, 2})),
     ("msg-phy-offset-mid-record", _msg("--phy-offset", "123", "--no-recovery", allowed={1, 2})),
     ("msg-phy-offset-huge", _msg("--phy-offset", str(1 << 62), "--no-recovery", allowed={1, 2})),
@@ -522,7 +654,10 @@ for _cid, _builder in [
     ("msg-key-without-topic", _msg("--key", "k5")),
     ("msg-bad-from", _msg("--from", "yesterday-ish", "--to", "now")),
     ("msg-bad-tz", _msg("--from", "2026-11-28T00:00", "--to", "2026-11-28T01:00", "--tz", "Not/AZone")),
-    ("msg-queue-offset-beyond", _msg("--topic", "LabTopic", "--queue", "0", "--offset", "99999999", allowed={1, 2})),
+    (
+        "msg-queue-offset-beyond",
+        _msg("--topic", "LabTopic", "--queue", "0", "--offset", "99999999", allowed={1, 2}),
+    ),
     ("msg-unknown-topic-queue", _msg("--topic", "NoSuch", "--queue", "77", "--offset", "0", allowed={1, 2})),
     ("msg-bad-body-mode", _msg("--phy-offset", "0", "--body", "bogus")),
 ]:
@@ -539,7 +674,9 @@ def _(tmp: Path, P: Pristine) -> Run:
     s = copy_tree(P.master, tmp / "store")
     r = _rec(s)
     patch(r.file, r.pos, struct.pack(">i", -5))
-    return Run(["msg", str(s), "--phy-offset", str(int(r.file.name) + r.pos), "--json"], {1, 2}, [s], json_out=True)
+    return Run(
+        ["msg", str(s), "--phy-offset", str(int(r.file.name) + r.pos), "--json"], {1, 2}, [s], json_out=True
+    )
 
 
 # diff
@@ -547,7 +684,9 @@ def _(tmp: Path, P: Pristine) -> Run:
 
 @case("diff-two-masters")
 def _(tmp: Path, P: Pristine) -> Run:
-    return Run(["diff", str(P.master), str(P.master_b), "--json"], {1, 2}, [P.master, P.master_b], json_out=True)
+    return Run(
+        ["diff", str(P.master), str(P.master_b), "--json"], {1, 2}, [P.master, P.master_b], json_out=True
+    )
 
 
 @case("diff-same-dir")
@@ -641,28 +780,79 @@ def _(tmp: Path, P: Pristine) -> Run:
     return Run(["config", str(f), "--json"], {0, 1}, [f], json_out=True)
 
 
+@case("c1-config-human")
+def _(tmp: Path, P: Pristine) -> Run:
+    f = tmp / "c1.properties"
+    f.write_text(f"brokerName={C1_PAYLOAD}\nbrokerId=0\nbrokerRole={C1_PAYLOAD}\n", encoding="utf-8")
+    return Run(["config", str(f)], {0, 1}, [f], shows=("RMQC1",))
+
+
+@case("c1-config-json", xfail=C1_JSON_BUG)
+def _(tmp: Path, P: Pristine) -> Run:
+    f = tmp / "c1.properties"
+    f.write_text(f"brokerName={C1_PAYLOAD}\nbrokerId=0\nbrokerRole={C1_PAYLOAD}\n", encoding="utf-8")
+    return Run(["config", str(f), "--json"], {0, 1}, [f], json_out=True, shows=("RMQC1",))
+
+
 # export
+
+
+EXPORT_OSERROR_BUG = (
+    "export: an OSError writing -o (missing parent, a directory, ENOSPC) is an internal error, exit 3 "
+    "(output.py:92-98 export_frame / commands/export.py:98 do not map OSError to exit 2)"
+)
+_XE = pytest.mark.xfail(reason=f"BUG: {EXPORT_OSERROR_BUG}", strict=True)
 
 
 def _export(*args: str, allowed: set[int] = {2}) -> Builder:  # noqa: B006
     def build(tmp: Path, P: Pristine) -> Run:
+        (tmp / "f").write_text("a regular file where a directory is expected\n")
         argv = ["export", str(P.master), *[a.replace("{tmp}", str(tmp)) for a in args]]
         return Run(argv, allowed, [P.master])
 
     return build
 
 
-for _cid, _builder in [
-    ("export-bad-format", _export("--what", "messages", "--format", "xml", "-o", "{tmp}/x.xml")),
-    ("export-bad-what", _export("--what", "bogus", "-o", "{tmp}/x.parquet")),
-    ("export-parquet-to-stdout", _export("--what", "messages", "--format", "parquet", "-o", "-")),
-    ("export-to-missing-parent", _export("--what", "messages", "-o", "{tmp}/no/such/dir/x.parquet", allowed={0, 2})),
-    ("export-to-existing-dir", _export("--what", "findings", "--format", "csv", "-o", "{tmp}")),
-    ("export-parent-is-a-file", _export("--what", "index", "--format", "csv", "-o", "{tmp}/f/x.csv")),
-    ("export-to-dev-full", _export("--what", "messages", "--format", "ndjson", "-o", "/dev/full")),
-    ("export-to-proc", _export("--what", "messages", "--format", "csv", "-o", "/proc/rmq-not-writable.csv")),
+for _cid, _builder, _marks in [
+    ("export-bad-format", _export("--what", "messages", "--format", "xml", "-o", "{tmp}/x.xml"), []),
+    ("export-bad-what", _export("--what", "bogus", "-o", "{tmp}/x.parquet"), []),
+    ("export-parquet-to-stdout", _export("--what", "messages", "--format", "parquet", "-o", "-"), []),
+    (
+        "export-to-missing-parent",
+        _export("--what", "messages", "-o", "{tmp}/no/such/dir/x.parquet", allowed={0, 2}),
+        [_XE],
+    ),
+    ("export-to-existing-dir", _export("--what", "findings", "--format", "csv", "-o", "{tmp}"), [_XE]),
+    ("export-parent-is-a-file", _export("--what", "index", "--format", "csv", "-o", "{tmp}/f/x.csv"), [_XE]),
+    ("export-to-dev-full", _export("--what", "messages", "--format", "ndjson", "-o", "/dev/full"), [_XE]),
+    (
+        "export-to-proc",
+        _export("--what", "messages", "--format", "csv", "-o", "/proc/rmq-not-writable.csv"),
+        [_XE],
+    ),
 ]:
-    CASES.append(pytest.param(_builder, id=_cid))
+    CASES.append(pytest.param(_builder, id=_cid, marks=_marks))
+
+
+@case("export-into-the-store")
+def _(tmp: Path, P: Pristine) -> Run:
+    s = copy_tree(P.master, tmp / "store")
+    return Run(
+        ["export", str(s), "--what", "messages", "--format", "csv", "-o", str(s / "config" / "x.csv")],
+        {2},
+        [s],
+    )
+
+
+@case("export-into-the-store-via-symlink")
+def _(tmp: Path, P: Pristine) -> Run:
+    s = copy_tree(P.master, tmp / "store")
+    (tmp / "link").symlink_to(s / "index")
+    return Run(
+        ["export", str(s), "--what", "index", "--format", "ndjson", "-o", str(tmp / "link" / "x.ndjson")],
+        {2},
+        [s],
+    )
 
 
 @case("export-missing-store")
@@ -705,7 +895,10 @@ def _log_mutations() -> dict[str, Callable[[Path], None]]:
     def bad_utf8(d: Path) -> None:
         lines = (d / "broker.log").read_bytes().splitlines(keepends=True)
         (d / "broker.log").write_bytes(
-            b"".join(ln[:-1] + b" \xff\xfe\xc3\x28\xed\xa0\x80\n" if i % 7 == 0 else ln for i, ln in enumerate(lines))
+            b"".join(
+                ln[:-1] + b" \xff\xfe\xc3\x28\xed\xa0\x80\n" if i % 7 == 0 else ln
+                for i, ln in enumerate(lines)
+            )
         )
 
     def huge_line(d: Path) -> None:
@@ -716,7 +909,9 @@ def _log_mutations() -> dict[str, Callable[[Path], None]]:
         (d / "broker.log").write_bytes(b"B" * (5 << 20) + b"\n")
 
     def no_ts(d: Path) -> None:
-        (d / "broker.log").write_text("".join(f"just some text line {i} without a time\n" for i in range(2000)))
+        (d / "broker.log").write_text(
+            "".join(f"just some text line {i} without a time\n" for i in range(2000))
+        )
 
     def gz_truncated(d: Path) -> None:
         gzip_truncated(d / "broker.log", d / "otherdays" / "broker.1.log.gz")
@@ -729,6 +924,10 @@ def _log_mutations() -> dict[str, Callable[[Path], None]]:
     def inject(d: Path) -> None:
         with open(d / "broker.log", "a", encoding="utf-8") as f:
             f.write(INJECTED_LOG_LINES)
+
+    def inject_c1(d: Path) -> None:
+        with open(d / "broker.log", "a", encoding="utf-8") as f:
+            f.write(f"2026-11-28 08:35:04 ERROR main - c1 {C1_PAYLOAD} brokerName={C1_PAYLOAD}\n")
 
     def weird_files(d: Path) -> None:
         (d / "namesrv.log").mkdir()
@@ -744,36 +943,89 @@ def _log_mutations() -> dict[str, Callable[[Path], None]]:
         "truncated-gz": gz_truncated,
         "garbage-gz": gz_garbage,
         "injected-escapes-markup": inject,
+        "injected-c1": inject_c1,
         "dir-symlink-fifo-as-logs": weird_files,
     }
 
 
-def _logs_case(mutate: Callable[[Path], None], cmd: str, *, inert: bool) -> Builder:
+def _logs_case(
+    mutate: Callable[[Path], None], cmd: str, *, inert: bool, shows: tuple[str, ...] = ()
+) -> Builder:
     def build(tmp: Path, P: Pristine) -> Run:
-        d = log_dir(tmp, P, mutate)
-        if cmd == "logs-json":
-            return Run(["logs", str(d), "--json"], {0, 1}, [d], json_out=True, timeout=120)
-        if cmd == "logs-human":
-            return Run(["logs", str(d)], {0, 1}, [d], inert=inert, timeout=120)
-        if cmd == "tail-human":
-            return Run(["tail", str(d), "--no-follow", "-n", "40"], {0}, [d], inert=inert, timeout=120)
-        if cmd == "tail-json":
-            return Run(["tail", str(d), "--no-follow", "-n", "40", "--json"], {0}, [d], timeout=120)
-        if cmd == "export-lines":
-            return Run(["export", str(d), "--what", "events", "--format", "ndjson", "-o", "-"], {0, 1}, [d], timeout=120)
-        if cmd == "cluster-human":
-            return Run(["cluster", f"h1={d}"], {0, 1}, [d], inert=inert, timeout=120)
-        raise AssertionError(cmd)
+        run = _logs_run(log_dir(tmp, P, mutate), cmd, inert)
+        run.shows = shows
+        return run
 
     return build
 
 
+def _logs_run(d: Path, cmd: str, inert: bool) -> Run:
+    if cmd == "logs-json":
+        return Run(["logs", str(d), "--json"], {0, 1}, [d], json_out=True, timeout=120)
+    if cmd == "logs-human":
+        return Run(["logs", str(d)], {0, 1}, [d], inert=inert, timeout=120)
+    if cmd == "tail-human":
+        return Run(
+            ["tail", str(d), "--no-follow", "-n", "40", "--file", "broker.log"],
+            {0},
+            [d],
+            inert=inert,
+            timeout=120,
+        )
+    if cmd == "tail-json":
+        return Run(
+            ["tail", str(d), "--no-follow", "-n", "40", "--file", "broker.log", "--json"],
+            {0},
+            [d],
+            timeout=120,
+        )
+    if cmd == "export-lines":
+        return Run(
+            ["export", str(d), "--what", "lines", "--format", "ndjson", "-o", "-"], {0, 1}, [d], timeout=120
+        )
+    if cmd == "cluster-human":
+        return Run(["cluster", f"h1={d}"], {0, 1}, [d], inert=inert, timeout=120)
+    raise AssertionError(cmd)
+
+
 _LOG_CMDS = {
-    "injected-escapes-markup": ["logs-json", "logs-human", "tail-human", "tail-json", "export-lines", "cluster-human"],
+    "injected-escapes-markup": [
+        "logs-json",
+        "logs-human",
+        "tail-human",
+        "tail-json",
+        "export-lines",
+        "cluster-human",
+    ],
+    "injected-c1": ["logs-json", "logs-human", "tail-human", "tail-json", "export-lines"],
+}
+_LOG_SHOWS = {
+    ("injected-escapes-markup", "logs-json"): ("RMQMARK",),
+    ("injected-escapes-markup", "tail-human"): ("RMQMARK", "RMQLINK"),
+    ("injected-escapes-markup", "tail-json"): ("RMQMARK", "RMQLINK"),
+    ("injected-escapes-markup", "export-lines"): ("RMQMARK", "RMQLINK"),
+    ("injected-c1", "logs-json"): ("RMQC1",),
+    ("injected-c1", "tail-human"): ("RMQC1",),
+    ("injected-c1", "tail-json"): ("RMQC1",),
+    ("injected-c1", "export-lines"): ("RMQC1",),
+}
+_LOG_XFAIL = {
+    ("injected-c1", "logs-json"): C1_JSON_BUG,
+    ("injected-c1", "tail-json"): C1_JSON_BUG,
+    ("injected-c1", "export-lines"): C1_JSON_BUG,
 }
 for _name, _mut in _log_mutations().items():
     for _cmd in _LOG_CMDS.get(_name, ["logs-json", "tail-human"]):
-        CASES.append(pytest.param(_logs_case(_mut, _cmd, inert=_name.startswith("injected")), id=f"logs-{_name}-{_cmd}"))
+        _x = _LOG_XFAIL.get((_name, _cmd))
+        CASES.append(
+            pytest.param(
+                _logs_case(
+                    _mut, _cmd, inert=_name.startswith("injected"), shows=_LOG_SHOWS.get((_name, _cmd), ())
+                ),
+                id=f"logs-{_name}-{_cmd}",
+                marks=[pytest.mark.xfail(reason=f"BUG: {_x}", strict=True)] if _x else [],
+            )
+        )
 
 
 @case("logs-missing-dir")
@@ -810,7 +1062,9 @@ def _(tmp: Path, P: Pristine) -> Run:
 
 @case("tail-bad-regex")
 def _(tmp: Path, P: Pristine) -> Run:
-    return Run(["tail", str(P.logs), "--no-follow", "--grep", "(unclosed[", "--json"], {2}, [P.logs], timeout=30)
+    return Run(
+        ["tail", str(P.logs), "--no-follow", "--grep", "(unclosed[", "--json"], {2}, [P.logs], timeout=30
+    )
 
 
 @case("tail-bad-level")
@@ -852,14 +1106,64 @@ INERT_MARKERS = [
 # --- the test ------------------------------------------------------------------------------------------
 
 
+@dataclass
+class Outcome:
+    run: Run | None = None
+    result: object = None
+    changed: dict = field(default_factory=dict)
+    error: BaseException | None = None
+    seconds: float = 0.0
+
+
+def _execute(build: Builder, tmp: Path, P: Pristine) -> Outcome:
+    o = Outcome()
+    t0 = time.monotonic()
+    try:
+        work = tmp / "work"
+        work.mkdir()
+        o.run = run = build(tmp, P)
+        before = {w: snapshot(w) for w in run.watch}
+        o.result = run_cli(run.argv, cwd=work, timeout=run.timeout)
+        o.changed = {w: d for w, snap in before.items() if (d := snapshot_diff(snap, snapshot(w)))}
+    except BaseException as e:
+        o.error = e
+    o.seconds = time.monotonic() - t0
+    return o
+
+
+@pytest.fixture(scope="session")
+def outcomes(
+    request: pytest.FixtureRequest, pristine: Pristine, tmp_path_factory: pytest.TempPathFactory
+) -> dict:
+    """Run every SELECTED case's CLI once, a few at a time (the machine is shared: parallel runs get their
+    fair share of CPU instead of queueing); each test id then only checks its own outcome."""
+    wanted = {
+        item.callspec.id
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_bad_input" and hasattr(item, "callspec")
+    }
+    todo = [(p.id, p.values[0]) for p in CASES if p.id in wanted]
+    workers = int(os.environ.get("RMQ_ROBUST_WORKERS", "4"))
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
+        futs = {cid: ex.submit(_execute, fn, tmp_path_factory.mktemp(cid[:30]), pristine) for cid, fn in todo}
+        done = {cid: f.result() for cid, f in futs.items()}
+    if os.environ.get("RMQ_ROBUST_TIMES"):
+        with open(os.environ["RMQ_ROBUST_TIMES"], "w") as fh:
+            for cid, o in sorted(done.items(), key=lambda kv: -kv[1].seconds):
+                fh.write(f"{o.seconds:7.1f} {cid}\n")
+    return done
+
+
 @pytest.mark.parametrize("build", CASES)
-def test_bad_input(build: Builder, tmp_path: Path, pristine: Pristine) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    run = build(tmp_path, pristine)
-    before = {w: snapshot(w) for w in run.watch}
-    r = run_cli(run.argv, cwd=work, timeout=run.timeout)
-    check_result(r, run.allowed, json_out=run.json_out)
+def test_bad_input(
+    build: Builder, request: pytest.FixtureRequest, outcomes: dict, pristine: Pristine
+) -> None:
+    o: Outcome = outcomes[request.node.callspec.id]
+    if o.error is not None:
+        raise o.error
+    run, r = o.run, o.result
+    assert run is not None and r is not None
+    check_result(r, run.allowed, json_out=run.json_out, c1=run.c1)
     if run.needs_finding and r.rc in (0, 1):
         findings = json.loads(r.out)["findings"]
         new = {(f["check"], f["file"]) for f in findings} - pristine.baseline_findings
@@ -868,9 +1172,11 @@ def test_bad_input(build: Builder, tmp_path: Path, pristine: Pristine) -> None:
         text = r.out.decode("utf-8", "replace")
         for inner, openings in INERT_MARKERS:
             assert_markup_inert(text, inner, openings)
-    for w, snap in before.items():
-        changed = snapshot_diff(snap, snapshot(w))
-        assert not changed, f"{run.argv} changed {w}: {changed[:10]}"
+    for word in run.shows:
+        assert word.encode() in r.out, (
+            f"injected {word!r} not shown, the case tests nothing:\n" + r.describe()
+        )
+    assert not o.changed, f"{run.argv} changed the input: {o.changed}"
 
 
 # --- tail under Ctrl-C while the files grow, shrink and rotate -----------------------------------------
@@ -895,7 +1201,12 @@ def test_tail_sigint_while_rotating(json_mode: bool, tmp_path: Path, pristine: P
     d = copy_tree(pristine.logs, tmp_path / "rocketmqlogs")
     argv = [*CLI, "tail", str(d), "-n", "5", "--poll"] + (["--json"] if json_mode else [])
     proc = subprocess.Popen(
-        argv, cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+        argv,
+        cwd=tmp_path,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
     )
     try:
         out = _read_some(proc, time.monotonic() + 60)
@@ -926,3 +1237,93 @@ def test_tail_sigint_while_rotating(json_mode: bool, tmp_path: Path, pristine: P
     if not json_mode:
         for inner, openings in INERT_MARKERS:
             assert_markup_inert(out.decode("utf-8", "replace"), inner, openings)
+
+
+# --- Ctrl-C inside a command, and files changing under a running scan ----------------------------------
+
+
+def _polars_loaded(pid: int) -> bool:
+    """The command body is running once polars' native library is mapped (rmqinspect.cli imports it lazily)."""
+    try:
+        return "polars" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def test_sigint_during_store_scan_exits_130(tmp_path: Path, pristine: Pristine) -> None:
+    s = copy_tree(pristine.master, tmp_path / "store")
+    before = snapshot(s)
+    argv = [*CLI, "store", str(s), "--json", "--index-check", "full"]
+    proc = subprocess.Popen(
+        argv,
+        cwd=tmp_path,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and not _polars_loaded(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if proc.poll() is not None:
+            pytest.skip("the command finished before it could be interrupted")
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    info = f"rc={proc.returncode}\nstderr: {err[-2000:].decode('utf-8', 'replace')}"
+    if proc.returncode in (0, 1):
+        pytest.skip("the scan completed before SIGINT was delivered")
+    assert proc.returncode == 130, info
+    assert b"Traceback" not in err, info
+    assert len(err.decode("utf-8", "replace").strip().splitlines()) <= 3, info
+    assert not snapshot_diff(before, snapshot(s))
+
+
+def test_store_scan_while_files_shrink_and_grow(tmp_path: Path, pristine: Pristine) -> None:
+    """No SIGBUS, no traceback while commitlog/consume-queue/index files shrink, grow and vanish mid-scan."""
+    s = copy_tree(pristine.master, tmp_path / "store")
+    cl = commitlog_files(s)
+    cq = s / "consumequeue/LabTopic/0/00000000000000000000"
+    ix = sorted((s / "index").iterdir())
+    originals = {p: p.read_bytes() for p in [*cl, cq, *ix]}
+    argv = [*CLI, "store", str(s), "--json", "--index-check", "full"]
+    proc = subprocess.Popen(
+        argv,
+        cwd=tmp_path,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    rnd = random.Random(2)
+    try:
+        deadline = time.monotonic() + 90
+        while proc.poll() is None and time.monotonic() < deadline:
+            for p, data in originals.items():
+                if not p.exists() or rnd.random() < 0.5:
+                    p.write_bytes(data[: rnd.randrange(0, len(data) + 1)])  # shrink (maybe to 0)
+                else:
+                    with open(p, "ab") as f:
+                        f.write(b"\0" * rnd.randrange(1, 4096))  # grow
+            victim = rnd.choice(cl[1:])
+            if victim.exists():
+                victim.unlink()  # vanish
+            time.sleep(0.01)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    info = f"rc={proc.returncode}\nstderr: {err[-2000:].decode('utf-8', 'replace')}"
+    assert proc.returncode != -signal.SIGBUS, "SIGBUS:\n" + info
+    assert proc.returncode in (0, 1, 2), info
+    assert b"Traceback" not in err, info
+    if proc.returncode in (0, 1):
+        json.loads(out)
+    else:
+        lines = err.decode("utf-8", "replace").strip().splitlines()
+        assert lines and lines[0].startswith("rmqinspect:") and len(lines) <= 3, info

@@ -8,6 +8,8 @@ SYNC_MASTER + SYNC_FLUSH, their slaves SLAVE + ASYNC_FLUSH). Deviations from the
     reference files) or ``mappedFileSize…`` (4.9.x, 5.x) — a wrong spelling is silently ignored;
   * maxMessageSize is 128 KiB instead of 64 KiB so bodies just above 64 KiB can be stored;
   * registerNameServerPeriod is 10 s (default 30 s) so registration incidents fit in a short run;
+  * transactionTimeOut 3 s / transactionCheckInterval 5 s (defaults 6 s / 60 s) so the broker's
+    checks of unresolved transactions happen within the run;
   * 5.x: timerWheelEnable=false, because the timer wheel preallocates a ~38 MB file.
 """
 

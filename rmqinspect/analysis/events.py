@@ -401,7 +401,7 @@ def _segments(lines: pl.DataFrame) -> list[tuple[int, int]]:
         .to_list()
     )  # fmt: skip
     bounds.append(lines.height)
-    out = []
+    out: list[tuple[int, int]] = []
     for a, b in itertools.pairwise(bounds):
         out.extend((i, min(SEGMENT_ROWS, b - i)) for i in range(a, b, SEGMENT_ROWS))
     return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..findings import Finding
+from ..findings import Finding, Severity
 
 if TYPE_CHECKING:
     import polars as pl
@@ -312,7 +312,7 @@ def ha_outages(ev: pl.DataFrame) -> pl.DataFrame:
                     "seconds": None,
                 }
             )
-    schema = {
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "host": pl.Utf8,
         "from": pl.Datetime("ms", "UTC"),
         "to": pl.Datetime("ms", "UTC"),
@@ -500,7 +500,7 @@ def report_findings(ev: pl.DataFrame, boots_df: pl.DataFrame) -> list[Finding]:
     import polars as pl
 
     out: list[Finding] = []
-    sev = {
+    sev: dict[str, Severity] = {
         "magic_code_error": "warning", "crc_error": "error", "store_bug": "error", "recovery_truncated": "warning",
         "abnormal_shutdown_detected": "warning", "broker_register_failed": "warning", "broker_expired": "warning",
         "ha_sync_timeout": "warning", "disk_warning": "warning", "mapped_file_error": "warning", "broker_busy": "info",
@@ -513,7 +513,7 @@ def report_findings(ev: pl.DataFrame, boots_df: pl.DataFrame) -> list[Finding]:
     for r in first.iter_rows(named=True):
         out.append(
             Finding(sev[r["type"]], f"log-{r['type'].replace('_', '-')}", f"{r['host']}:{r['file']}", r["line_no"],
-                    f"{r['len']} × {r['type']} on {r['host']}, first at {r['ts']:%Y-%m-%d %H:%M:%S}Z")  # type: ignore[arg-type]
+                    f"{r['len']} × {r['type']} on {r['host']}, first at {r['ts']:%Y-%m-%d %H:%M:%S}Z")
         )  # fmt: skip
     crashes = (
         boots_df.filter(pl.col("previous_stop") == "crash (no shutdown hook)")
@@ -559,6 +559,7 @@ def build_report(events: pl.DataFrame, lines: pl.DataFrame | None = None) -> dic
         "latency": {
             "slow_statements": cost_summary(events),
             "perf_counters": perf_counters(events),
+            "perf_series": _of(events, "perf_counter").select("host", "name", "ts", "p99", "max_ms"),
             "pagecachert": hist,
             "put_percentiles": px,
             "watermarks": watermarks(events),

@@ -23,7 +23,8 @@ import typer
 from ..errors import UnusableInputError
 
 if TYPE_CHECKING:
-    from ..live.follow import Chunk, DirFollower, Notice
+    from ..live.follow import DirFollower
+    from ..live.items import Chunk, Notice
     from ..live.records import Parsed, RecordFilter, RecordParser
     from ..render.tail import TailRenderer
 
@@ -173,7 +174,7 @@ class _Session:
         self.held: list[Parsed] = []  # live records that arrived before the backlog was complete
 
     def run(self) -> None:
-        from ..live.follow import Chunk, Notice
+        from ..live.items import Chunk, Notice
 
         self.follower.start()
         for batch in self.follower.batches(

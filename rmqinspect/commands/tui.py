@@ -30,9 +30,16 @@ def command(
     ),
     no_follow: bool = typer.Option(False, "--no-follow", help="Do not follow the logs as they grow."),
     light: bool = typer.Option(False, "--light", help="Start with the light theme (Ctrl+T toggles)."),
+    tz: str = typer.Option(
+        None, "--tz", help="Zone the log timestamps were written in (default GMT+8, RocketMQ's logback setting)."
+    ),
 ) -> None:
     """Interactive forensic workbench: overview, logs, timeline, store browser, integrity, charts."""
     from ..tui.app import make_app
 
     logs_dirs, store_dirs = default_dirs(logs, store)
-    make_app(logs_dirs, store_dirs, follow=not no_follow, dark=not light).run()
+    if tz is not None:
+        from ..parsers.logs import resolve_tz
+
+        resolve_tz(tz)  # a bad zone is a usage error on the command line, before the screen opens
+    make_app(logs_dirs, store_dirs, follow=not no_follow, dark=not light, tz=tz).run()

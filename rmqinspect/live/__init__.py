@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from .follow import Batch, Chunk, DirFollower, Notice, WarningCounter, coalesce
+from .follow import DirFollower
+from .items import Batch, Chunk, Notice, WarningCounter, coalesce
 
 __all__ = ["Batch", "Chunk", "DirFollower", "Notice", "WarningCounter", "coalesce"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from .follow import Chunk
+from .items import Chunk
 
 if TYPE_CHECKING:
     import polars as pl

@@ -24,7 +24,7 @@ import functools
 import struct
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -155,7 +155,7 @@ def walk_chain(a: np.ndarray, start: int, n: int, room: int, scratch: np.ndarray
             # Not a message magic here: filler, zeros, damage or (not enough bytes) the chunk end.
             if p + 8 > n:
                 return _chain(starts_parts, c, sz, p, "more" if p + 8 <= room else "size")
-            ts, mg = _HDR.unpack_from(a, p)
+            ts, mg = _HDR.unpack_from(a.data, p)
             if mg == BLANK_MAGIC:
                 return _chain(starts_parts, c, sz, p, "blank", ts, mg)
             if ts == 0 and mg == 0:
@@ -195,7 +195,7 @@ def validate_at(a: np.ndarray, p: int, n: int, room: int) -> Validity:
     """Full structural check of one record at ``p`` (magic, TOTALSIZE, the ``calMsgLength`` invariant)."""
     if p + 8 > n:
         return Validity(False, "more" if p + 8 <= room else "size")
-    ts, mg = _HDR.unpack_from(a, p)
+    ts, mg = _HDR.unpack_from(a.data, p)
     if mg == BLANK_MAGIC:
         return Validity(False, "blank", ts)
     if mg not in (MAGIC_V1, MAGIC_V2):
@@ -342,17 +342,17 @@ def decode(
             return msgprops.values_from_entries(P, e, name)
 
         if "tags" in need_props:
-            v = values(PROP_TAGS)
-            tags = _string_col(pbuf, v.has, v.start, v.length, ok_idx, block_at)
+            pv = values(PROP_TAGS)
+            tags = _string_col(pbuf, pv.has, pv.start, pv.length, ok_idx, block_at)
         if "keys" in need_props:
-            v = values(PROP_KEYS)
-            keys = _string_col(pbuf, v.has, v.start, v.length, ok_idx, block_at)
+            pv = values(PROP_KEYS)
+            keys = _string_col(pbuf, pv.has, pv.start, pv.length, ok_idx, block_at)
         if {"uniq_key", "client_uniq_key"} & need_props:
-            v = values(PROP_UNIQ_KEY)
-            uniq_last = uniq = _string_col(pbuf, v.has, v.start, v.length, ok_idx, block_at)
+            pv = values(PROP_UNIQ_KEY)
+            uniq_last = uniq = _string_col(pbuf, pv.has, pv.start, pv.length, ok_idx, block_at)
             # The first UNIQ_KEY differs from the last only where a record holds two (5.x batches).
-            if "client_uniq_key" in need_props and v.count.max(initial=0) > 1:
-                uniq = _string_col(pbuf, v.has, v.first_start, v.first_length, ok_idx, block_at)
+            if "client_uniq_key" in need_props and pv.count.max(initial=0) > 1:
+                uniq = _string_col(pbuf, pv.has, pv.first_start, pv.first_length, ok_idx, block_at)
         if verify_crc:
             prop_crc_bad = _verify_prop_crc(a, P, values(PROP_CRC32), ok_idx, R, sizes)
     v6_store = (sysflag & FLAG_STOREHOST_V6) != 0
@@ -372,9 +372,9 @@ def decode(
         "flag": head["flag"].astype(np.int32),
         "queue_offset": head["queue_offset"].astype(np.int64),
         "sysflag": sysflag,
-        "born_ts": pl.Series(head["born_ts"].astype(np.int64)).cast(pl.Datetime("ms", "UTC")),
+        "born_ts": _timestamps(head["born_ts"].astype(np.int64)),
         "born_host": born_host,
-        "store_ts": pl.Series(store_ts).cast(pl.Datetime("ms", "UTC")),
+        "store_ts": _timestamps(store_ts),
         "store_host": store_host,
         "reconsume_times": reconsume,
         "prepared_tx_offset": prepared,
@@ -404,8 +404,21 @@ def decode(
         elif isinstance(v, pl.Series):
             series.append(v.alias(name).cast(dtype))
         else:
-            series.append(pl.Series(name, v, dtype=dtype))
+            series.append(pl.Series(name, cast("np.ndarray", v), dtype=dtype))
     return Decoded(pl.DataFrame(series), length_ok, crc_ok, phy_ok, length_detail, prop_crc_bad)
+
+
+#: Python's datetime range (years 1–9999) in epoch ms: a damaged record's garbage time outside it would make
+#: every consumer that turns rows into Python objects (JSON, the TUI) fail, so it becomes null instead.
+TS_MIN_MS, TS_MAX_MS = -62_135_596_800_000, 253_402_300_799_999
+
+
+def _timestamps(ms: np.ndarray) -> pl.Series:
+    import polars as pl
+
+    s = pl.Series(ms).cast(pl.Datetime("ms", "UTC"))
+    bad = np.flatnonzero((ms < TS_MIN_MS) | (ms > TS_MAX_MS))
+    return s.scatter(bad, None) if len(bad) else s
 
 
 def _verify_crc(a: np.ndarray, body_off: np.ndarray, body_len: np.ndarray, stored: np.ndarray,
@@ -415,7 +428,7 @@ def _verify_crc(a: np.ndarray, body_off: np.ndarray, body_len: np.ndarray, store
     An empty body is not checked by the broker (``if (bodyLen > 0)``) and counts as OK; a stored CRC of 0 is
     an ordinary value compared like any other (issue #9121 was a broker treating 0 as "missing").
     """
-    mv = memoryview(a)
+    mv = a.data
     crc = zlib.crc32
     out = np.ones(len(body_off), dtype=bool)
     idx = np.flatnonzero(usable & (body_len > 0))
@@ -436,7 +449,7 @@ def _verify_prop_crc(a: np.ndarray, P: np.ndarray, v: msgprops.Values, ok_idx: n
     for i in np.flatnonzero(has).tolist():
         stored = msgprops.parse_crc32_property(bytes(P[vs[i] : vs[i] + vl[i]]).decode("ascii", "replace"))
         r = int(ok_idx[i])
-        got = zlib.crc32(memoryview(a)[int(R[r]) : int(R[r] + sizes[r]) - PROP_CRC32_RESERVED_LEN]) & 0x7FFFFFFF
+        got = zlib.crc32(a.data[int(R[r]) : int(R[r] + sizes[r]) - PROP_CRC32_RESERVED_LEN]) & 0x7FFFFFFF
         if stored != got:
             bad.append((r, -1 if stored is None else stored, got))
     return bad

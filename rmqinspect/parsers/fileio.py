@@ -22,8 +22,10 @@ Public API (used by the commitlog, consumequeue, index and checkpoint parsers):
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,13 +41,27 @@ _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def _open_fd(path: str | os.PathLike[str]) -> int:
-    """O_RDONLY, trying O_NOATIME first: it is refused (EPERM) on files we do not own, so fall back."""
+    """O_RDONLY (+ O_NOATIME where allowed: it is refused with EPERM on files we do not own) and O_NONBLOCK,
+    so a FIFO or device planted where a store file should be cannot block the open; anything that is not a
+    regular file is then refused with ``OSError`` (callers turn it into a finding)."""
+    flags = os.O_RDONLY | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
+    fd = -1
     if _O_NOATIME:
         try:
-            return os.open(path, os.O_RDONLY | _O_CLOEXEC | _O_NOATIME)
+            fd = os.open(path, flags | _O_NOATIME)
         except PermissionError:
-            pass
-    return os.open(path, os.O_RDONLY | _O_CLOEXEC)
+            fd = -1
+    if fd < 0:
+        fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return fd
 
 
 @contextlib.contextmanager
@@ -185,17 +201,17 @@ def list_mapped_files(
     found: list[MappedFile] = []
     for d in paths:
         try:
-            entries = sorted(os.scandir(d), key=lambda e: e.name)
+            entries = sorted(os.scandir(d), key=lambda x: x.name)
         except FileNotFoundError:
             res.findings.append(Finding("warning", f"{check_prefix}_dir", str(d), None, "directory does not exist"))
             continue
         except OSError as e:
             res.findings.append(Finding("error", f"{check_prefix}_dir", str(d), None, f"cannot list: {e}"))
             continue
-        for e in entries:
-            rel = _rel(Path(e.path), d, root)
-            if not NAME_RE.match(e.name):
-                if e.name.startswith("."):
+        for ent in entries:
+            rel = _rel(Path(ent.path), d, root)
+            if not NAME_RE.match(ent.name):
+                if ent.name.startswith("."):
                     continue  # editor/OS droppings; the broker's own listFiles would see them too, but rarely matters
                 res.findings.append(
                     Finding("warning", f"{check_prefix}_name", rel, None,
@@ -203,14 +219,14 @@ def list_mapped_files(
                 )
                 continue
             try:
-                st = e.stat()
+                st = ent.stat()
             except OSError as err:  # vanished between listing and stat
                 res.findings.append(Finding("warning", f"{check_prefix}_unreadable", rel, None, str(err)))
                 continue
-            if not e.is_file():
+            if not ent.is_file():
                 res.findings.append(Finding("warning", f"{check_prefix}_name", rel, None, "not a regular file"))
                 continue
-            found.append(MappedFile(Path(e.path), e.name, int(e.name), st.st_size, rel))
+            found.append(MappedFile(Path(ent.path), ent.name, int(ent.name), st.st_size, rel))
     found.sort(key=lambda f: (f.offset, str(f.path)))
     res.files = found
     res.file_size = _queue_file_size(found)

@@ -15,7 +15,7 @@ view of that buffer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,7 +36,7 @@ class Entries:
     val_start: np.ndarray
     val_len: np.ndarray
     n_records: int
-    key4: np.ndarray | None = None  # first ≤ 4 name bytes as a big-endian u32, zero-filled past the name
+    key4: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))  # first ≤ 4 name bytes, BE u32
 
 
 def split_entries(a: np.ndarray, offs: np.ndarray) -> Entries:

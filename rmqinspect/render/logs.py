@@ -48,13 +48,17 @@ def _cell(v: Any) -> str:
     return inert(str(v))
 
 
-def frame_table(df: pl.DataFrame, title: str, *, columns: list[str] | None = None, max_rows: int = _MAX_ROWS) -> Table:
+def frame_table(
+    df: pl.DataFrame, title: str, *, columns: list[str] | None = None, max_rows: int = _MAX_ROWS
+) -> Table:
     """A frame as a rich Table, values rendered inert, long frames cut with a visible note."""
     from rich.table import Table
     from rich.text import Text
 
     cols = [c for c in (columns or df.columns) if c in df.columns]
-    t = Table(title=Text(title, style="bold"), title_justify="left", show_lines=False, header_style="bold cyan")
+    t = Table(
+        title=Text(title, style="bold"), title_justify="left", show_lines=False, header_style="bold cyan"
+    )
     for c in cols:
         t.add_column(c, overflow="fold")
     for row in df.select(cols).head(max_rows).iter_rows():
@@ -93,6 +97,24 @@ def _lag_table(summary: pl.DataFrame, series: pl.DataFrame) -> Table:
     return t
 
 
+def _perf_table(summary: pl.DataFrame, series: pl.DataFrame) -> Table:
+    """PerfCounter summary with the p99 of each 10 s window as a sparkline (time order)."""
+    import polars as pl
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(title=Text("PerfCounter windows (5.x, ms per 10 s window)", style="bold"), title_justify="left",
+              header_style="bold cyan")  # fmt: skip
+    for c in (*summary.columns, "p99 over time"):
+        t.add_column(c)
+    for r in summary.head(_MAX_ROWS).iter_rows(named=True):
+        s = series.filter((pl.col("host") == r["host"]) & (pl.col("name") == r["name"])).sort(
+            "ts", maintain_order=True
+        )
+        t.add_row(*(Text(_cell(r[c])) for c in summary.columns), Text(sparkline(s["p99"].to_list())))
+    return t
+
+
 def _histogram(hist: pl.DataFrame) -> Table:
     from rich.table import Table
     from rich.text import Text
@@ -126,14 +148,18 @@ def render_report(console: Console, doc: dict[str, Any]) -> None:
     )
     findings = rep["findings"]
     if findings.height:
-        console.print(frame_table(findings, "findings", columns=["severity", "check", "file", "offset", "detail"]))
+        console.print(
+            frame_table(findings, "findings", columns=["severity", "check", "file", "offset", "detail"])
+        )
     topo = rep["topology"]
     _section(console, "topology & registrations")
     _print(console, topo["brokers"], "brokers")
     _print(console, topo["boots"], "boots (previous stop: clean = shutdown hook ran)",
            columns=["host", "ts", "type", "broker_name", "broker_addr", "previous_stop", "store_abnormal"])  # fmt: skip
     _print(console, topo["registrations"], "broker → name server registrations")
-    _print(console, topo["register_gaps"], f"registration gaps (> {REGISTER_GAP_S} s without a re-registration)")
+    _print(
+        console, topo["register_gaps"], f"registration gaps (> {REGISTER_GAP_S} s without a re-registration)"
+    )
     _print(console, topo["namesrv_view"], "name server view")
     rep_ = rep["replication"]
     _section(console, "replication")
@@ -142,7 +168,9 @@ def render_report(console: Console, doc: dict[str, Any]) -> None:
     else:
         console.print("[dim]slave lag: no lag lines[/dim]")
     if rep_["outages"].height:
-        console.print(frame_table(rep_["outages"], "replication outages (slave connection lost → next accepted)"))
+        console.print(
+            frame_table(rep_["outages"], "replication outages (slave connection lost → next accepted)")
+        )
     conns = rep_["connections"]
     if conns.height:
         console.print(frame_table(conns.group_by("host", "type", "statement", "phase").agg(
@@ -155,8 +183,9 @@ def render_report(console: Console, doc: dict[str, Any]) -> None:
         console.print(frame_table(rep_["role_changes"], "role and master changes"))
     lat = rep["latency"]
     _section(console, "latency")
-    for key, title in (("perf_counters", "PerfCounter windows (5.x, ms per 10 s window)"),
-                       ("slow_statements", "slow put/flush statements (logged only above 500 ms)"),
+    if lat["perf_counters"].height:
+        console.print(_perf_table(lat["perf_counters"], lat["perf_series"]))
+    for key, title in (("slow_statements", "slow put/flush statements (logged only above 500 ms)"),
                        ("put_percentiles", "put latency percentiles (findPutMessageEntireTimePX)")):  # fmt: skip
         if lat[key].height:
             console.print(frame_table(lat[key], title))

@@ -21,7 +21,7 @@ from .safe import inert
 if TYPE_CHECKING:
     import polars as pl
 
-    from ..live.follow import Notice
+    from ..live.items import Notice
     from ..live.records import Parsed
 
 #: Same character class :func:`inert` replaces; searched first so clean lines (nearly all) skip the sub.

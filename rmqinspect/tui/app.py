@@ -73,11 +73,12 @@ class RmqInspectApp(App[None]):
         dark: bool = True,
         autoload: bool = True,
         poll_interval: float = 0.5,
+        tz: str | None = None,
     ) -> None:
         super().__init__()
         self.poll_interval = poll_interval
         self.live: LiveLogs | None = None
-        self.logs = LogsState([Path(d) for d in logs_dirs])
+        self.logs = LogsState([Path(d) for d in logs_dirs], tz=tz)
         self.stores = [StoreState(Path(d), store_label(Path(d))) for d in store_dirs]
         self.follow = follow
         self.autoload = autoload
@@ -202,8 +203,10 @@ def make_app(
     dark: bool = True,
     autoload: bool = True,
     poll_interval: float = 0.5,
+    tz: str | None = None,
 ) -> RmqInspectApp:
-    """The one way to build the workbench (CLI and tests)."""
+    """The one way to build the workbench (CLI and tests). ``tz``: the zone log times are written in
+    (default: the parser's, GMT+8 as RocketMQ's logback configuration hard-codes)."""
     return RmqInspectApp(
-        logs_dirs, store_dirs, follow=follow, dark=dark, autoload=autoload, poll_interval=poll_interval
+        logs_dirs, store_dirs, follow=follow, dark=dark, autoload=autoload, poll_interval=poll_interval, tz=tz
     )

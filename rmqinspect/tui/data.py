@@ -156,6 +156,7 @@ class StoreState:
 @dataclass
 class LogsState:
     dirs: list[Path]
+    tz: str | None = None  # zone the log timestamps were written in (None: the parser's default, GMT+8)
     problems: list[str] = field(default_factory=list)
     lines: Part = field(default_factory=Part)
     events: Part = field(default_factory=Part)
@@ -249,10 +250,15 @@ def load_logs(state: LogsState) -> LogsState:
 
     def _read() -> pl.DataFrame:
         read_lines = read_lines_api()
-        frames = [read_lines([d], host=host_of(d), tz=None) for d in usable]
+        frames = []
+        for d in usable:
+            df = read_lines([d], host=host_of(d), tz=state.tz)
+            if not df.height:
+                state.problems.append(f"no RocketMQ log lines under {d} (looked for broker.log, store.log, namesrv.log …)")
+            frames.append(df)
         frames = [f for f in frames if f.height]
         if not frames:
-            return read_lines([usable[0]], host=host_of(usable[0]), tz=None)
+            return read_lines([usable[0]], host=host_of(usable[0]), tz=state.tz)
         df = pl.concat(frames, how="diagonal_relaxed")
         return df.sort(["ts", "host", "file", "line_no"], nulls_last=True, maintain_order=True)
 

@@ -110,9 +110,9 @@ def _role_evidence(events: pl.DataFrame, host: str, addr: str | None) -> str | N
     mine = events.filter(pl.col("host") == host)
     told = mine.filter((pl.col("type") == "broker_master_changed") & pl.col("new_addr").is_not_null())
     if told.height and (addr is None or told["new_addr"][-1] != addr):
-        return "slave"
+        return "slave (HA lines)"
     if mine.filter(pl.col("type") == "ha_slave_connected").height:
-        return "master"
+        return "master (HA lines)"
     return None
 
 
@@ -278,7 +278,7 @@ def verdicts(app: RmqInspectApp) -> list[Verdict]:
         )
         if events is not None and "type" in events.columns and "ms" in events.columns:
             puts = events.filter(pl.col("type") == "put_cost_ms")
-            worst = puts["ms"].max() if puts.height else None
+            worst: Any = puts["ms"].max() if puts.height else None
             slow = int((puts["ms"] >= PUT_SLOW_MS).sum()) if puts.height else 0
             out.append(
                 Verdict(

@@ -75,7 +75,7 @@ class LiveLogs:
                         self.notes.append(f"{host} {item.file}: {kind} {item.detail}".strip())
                     continue
                 try:
-                    df = parse_text_api()(text, file=item.file, host=host, tz=None, first_line_no=item.first_line_no)
+                    df = parse_text_api()(text, file=item.file, host=host, tz=self.logs.tz, first_line_no=item.first_line_no)
                 except Exception as e:
                     self.notes.append(f"parse {item.file}: {describe_error(e)}")
                     continue

@@ -189,8 +189,8 @@ def _zone(name: str) -> tzinfo:
         return timezone(-delta if m.group(1) == "-" else delta)
 
 
-def time_index(df: pl.DataFrame, when: datetime) -> int:
-    """First row whose ``ts`` is ≥ ``when`` (the last row if none)."""
+def time_index(df: pl.DataFrame, when: datetime, *, clamp: bool = True) -> int:
+    """First row whose ``ts`` is ≥ ``when``; if none, the last row (``clamp``) or ``df.height``."""
     import polars as pl
 
     if not df.height:
@@ -202,4 +202,6 @@ def time_index(df: pl.DataFrame, when: datetime) -> int:
     elif isinstance(dtype, pl.Datetime) and dtype.time_zone is not None and when.tzinfo is None:
         when = when.replace(tzinfo=_zone(dtype.time_zone))
     idx = df.select((pl.col("ts") >= pl.lit(when)).fill_null(False).arg_true().first()).item()
-    return int(idx) if idx is not None else df.height - 1
+    if idx is not None:
+        return int(idx)
+    return max(0, df.height - 1) if clamp else df.height

@@ -20,8 +20,8 @@ from .widgets.hexview import Span
 if TYPE_CHECKING:
     import polars as pl
 
-BEFORE = 128
-AFTER = 384
+BEFORE = 64  # bytes shown before the finding (keeps its row in view)
+AFTER = 448
 
 
 @dataclass
@@ -80,6 +80,7 @@ def neighbourhood(root: Path, messages: pl.DataFrame | None, file: str, offset: 
         return nb
     _annotate_units(nb, file)
     if messages is None or not {"file", "phy_offset", "size"} <= set(messages.columns):
+        _mark_focus(nb)
         return nb
     import polars as pl
 
@@ -99,12 +100,23 @@ def neighbourhood(root: Path, messages: pl.DataFrame | None, file: str, offset: 
         r["_pos"] = pos
         nb.records.append(r)
         nb.spans.append(Span(pos, int(r["size"]), f"record phy {r['phy_offset']}", f"topic={r.get('topic')}"))
+    _mark_focus(nb)
     return nb
+
+
+def _mark_focus(nb: Neighbourhood) -> None:
+    """If no decoded record covers the finding's offset, mark the 8 bytes there (TOTALSIZE + MAGIC of a
+    would-be record) so the eye finds them."""
+    if any(sp.start <= nb.offset < sp.start + sp.length for sp in nb.spans):
+        return
+    nb.spans.insert(0, Span(nb.offset, 8, "at finding (undecoded)", f"offset {nb.offset}"))
 
 
 def unit_dtype(file: str) -> Any:
     """The fixed-size unit layout of a queue/index file (from its parser module), or None."""
     parts = file.replace("\\", "/").split("/")
+    if parts[-1] == "checkpoint":
+        return api("parsers.checkpoint", "CHECKPOINT")
     if "batchconsumequeue" in parts:
         return api("parsers.consumequeue", "BCQ_UNIT")
     if "consumequeue" in parts:
@@ -125,7 +137,10 @@ def _annotate_units(nb: Neighbourhood, file: str) -> None:
     if dtype is None:
         return
     size = dtype.itemsize
-    for label, start in (("unit before", nb.offset - size), ("unit at finding", nb.offset), ("unit after", nb.offset + size)):
+    around = [("unit before", nb.offset - size), ("unit at finding", nb.offset), ("unit after", nb.offset + size)]
+    if file.replace("\\", "/").split("/")[-1] == "checkpoint":
+        around = [("unit at finding", 0)]  # one record at the start of the file
+    for label, start in around:
         rel = start - nb.base
         if start < 0 or rel < 0 or rel + size > len(nb.data):
             continue

@@ -10,6 +10,7 @@ directory, never in the store or log directories, and are removed when the app e
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import subprocess
 import sys
@@ -100,6 +101,18 @@ def _child_main(argv: list[str]) -> int:
     return 0
 
 
+def _child_env() -> dict[str, str]:
+    """The child imports this very copy of rmqinspect, whatever the current directory is."""
+    import os
+
+    import rmqinspect
+
+    env = dict(os.environ)
+    root = str(Path(rmqinspect.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
 def map_frame(path: str) -> pl.DataFrame:
     """The IPC file as a frame over a read-only memory map: zero-copy (measured: RSS unchanged for a
     213 MiB file, where ``pl.read_ipc`` added 300 MiB), pages read only when a view touches them."""
@@ -122,21 +135,24 @@ class StoreProcess:
         self.path = path
         self.tmp = tempfile.mkdtemp(prefix="rmqinspect-tui-")
         self.proc: subprocess.Popen[str] | None = None
+        atexit.register(self.stop)  # also on an exit that skips the app's unmount
 
     def run(self, progress: Any = None) -> StoreResult:
         import pickle
 
         cmd = [sys.executable, "-m", "rmqinspect.tui.scanproc", str(self.path), self.tmp]
-        self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            parts = line.split()
-            if len(parts) == 4 and parts[0] == "progress" and progress is not None:
-                progress(parts[1], int(parts[2]), int(parts[3]))
-        err = self.proc.stderr.read() if self.proc.stderr else ""
-        self.proc.wait()
+        err_path = Path(self.tmp) / "stderr.txt"  # a file, not a pipe: a chatty child cannot block on it
+        with err_path.open("w") as err_file:
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err_file, text=True, env=_child_env()
+            )
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                parts = line.split()
+                if len(parts) == 4 and parts[0] == "progress" and progress is not None:
+                    progress(parts[1], int(parts[2]), int(parts[3]))
+            self.proc.wait()
+        err = err_path.read_text(errors="replace")
         out = Path(self.tmp) / "result.pickle"
         if not out.exists():
             last = err.strip().splitlines()[-1] if err.strip() else ""

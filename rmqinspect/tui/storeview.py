@@ -113,6 +113,6 @@ def search(messages: pl.DataFrame, q: Query, ref: datetime | None = None) -> pl.
     if q.kind == "time":
         when = parse_when(q.value, ref)
         by_time = messages.sort("store_ts", maintain_order=True).rename({"store_ts": "ts"})
-        idx = time_index(by_time, when)
+        idx = time_index(by_time, when, clamp=False)
         return by_time.slice(idx).rename({"ts": "store_ts"})
     raise ValueError(f"unknown query kind {q.kind}")

@@ -11,6 +11,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rmqinspect.analysis.event_patterns import PATTERNS
 from rmqinspect.analysis.events import EVENT_TYPES, events_schema, extract_events
@@ -245,3 +247,18 @@ def test_exception_class_from_continuation() -> None:
     )
     ev = extract_events(parse_text(text, file="broker.log", host="h"))
     assert ev["exception"].to_list() == ["org.apache.rocketmq.remoting.exception.RemotingConnectException"]
+
+
+_words = st.sampled_from(
+    ["[WATERMARK]", "Queue Size:", "SlowTimeMills:", "register broker", "OK", "[BUG]", "bytes", "ms", "=", "x", "-1",
+     "TargetHost=", "] Stats ", "PERF_COUNTER_", "delete file[REF:", "0x", "99999999", "\t", " ", "é", "\x1b[31m"]
+)  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(_words, max_size=12).map(" ".join), min_size=1, max_size=20))
+def test_arbitrary_messages_never_raise_and_keep_the_schema(messages: list[str]) -> None:
+    text = "\n".join(f"2024-03-05 14:07:{i % 60:02d} INFO main - {m}" for i, m in enumerate(messages))
+    ev = extract_events(parse_text(text, file="broker.log", host="h"))
+    assert ev.schema == pl.Schema(events_schema())
+    assert ev["line_no"].is_sorted()

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from rmqinspect.errors import UsageError
-from rmqinspect.live.follow import Chunk, Notice, coalesce
+from rmqinspect.live.items import Chunk, Notice, coalesce
 from rmqinspect.live.records import GREP_WINDOW, RecordFilter, RecordParser, merge_backlog
 from rmqinspect.render.tail import TailRenderer, event_label, human_bytes, ndjson
 

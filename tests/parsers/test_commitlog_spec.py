@@ -341,3 +341,13 @@ def test_empty_commitlog_dir_is_a_warning_not_an_error(tmp_path: Path) -> None:
     scan = scan_commitlog(tmp_path)
     assert scan.messages.height == 0 and scan.valid_end is None
     assert [f.check for f in scan.findings] == ["commitlog_empty"]
+
+
+def test_garbage_timestamps_become_null_not_unrepresentable(tmp_path: Path) -> None:
+    raw = bytearray(record())
+    raw[40:48] = (2**62).to_bytes(8, "big")  # BORNTIMESTAMP far past year 9999 (damage)
+    scan = scan_commitlog(_store(tmp_path, bytes(raw)))
+    assert scan.messages["born_ts"][0] is None and scan.messages["store_ts"][0] is not None
+    scan.messages.rows()  # every row converts to Python objects
+    rec = read_record(tmp_path / "store", 0)
+    assert rec["born_ts"] is None and rec["store_ts"] == datetime.fromtimestamp(1700000000.001, UTC)

@@ -116,3 +116,17 @@ def test_scan_never_writes_to_the_store(tmp_path: Path) -> None:
     scan_commitlog(store, verify_crc=True)
     after = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in store.rglob("*")}
     assert before == after
+
+
+def test_fifo_or_directory_is_refused_not_hung(tmp_path: Path) -> None:
+    fifo = tmp_path / "topics.json"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError):  # would block forever without O_NONBLOCK
+        fileio.read_file(fifo)
+    with pytest.raises(OSError):
+        fileio.read_file(tmp_path)
+    d = tmp_path / "commitlog"
+    d.mkdir()
+    os.mkfifo(d / ("0" * 20))
+    scan = scan_commitlog(d)
+    assert [f.check for f in scan.findings] == ["commitlog_file_name", "commitlog_empty"]

@@ -128,3 +128,57 @@ def test_hex_text_colours_spans_and_marks_focus() -> None:
     assert text.plain.splitlines()[0].startswith("00001000  00 01 02 03 04")
     styles = {str(s.style) for s in text.spans}
     assert any("reverse" in s for s in styles)
+
+
+def test_store_search_by_time_starts_at_first_message_at_or_after(broker_store: Path) -> None:
+    from rmqinspect.parsers.commitlog import scan_commitlog
+
+    msgs = scan_commitlog(broker_store).messages
+    if not msgs.height:
+        pytest.skip("sample store has no messages")
+    ts = msgs["store_ts"].sort()
+    target = ts[ts.len() // 2].replace(microsecond=0)
+    out = storeview.search(msgs, storeview.parse_query("t " + target.strftime("%Y-%m-%d %H:%M:%S")), ts[0])
+    assert out.height == int((msgs["store_ts"] >= target).sum())
+    assert out["store_ts"].min() >= target
+
+
+def test_store_search_after_the_last_message_finds_nothing(broker_store: Path) -> None:
+    from rmqinspect.parsers.commitlog import scan_commitlog
+
+    msgs = scan_commitlog(broker_store).messages
+    out = storeview.search(msgs, storeview.parse_query("t 2999-01-01 00:00:00"), None)
+    assert out.height == 0
+
+
+def test_record_spans_tile_the_whole_record(broker_store: Path) -> None:
+    """The hex view's field spans cover every byte of a real record exactly once, in order."""
+    from rmqinspect.parsers.commitlog import read_record, scan_commitlog
+    from rmqinspect.tui.record_spans import record_spans
+
+    msgs = scan_commitlog(broker_store).messages
+    if not msgs.height:
+        pytest.skip("sample store has no messages")
+    for phy in msgs["phy_offset"].head(20).to_list():
+        rec = read_record(broker_store, phy)
+        spans = record_spans(rec)
+        pos = phy
+        for sp in spans:
+            assert sp.start == pos, sp
+            pos += sp.length
+        assert pos == phy + rec["size"]
+        names = [sp.name for sp in spans]
+        assert names[0] == "TOTALSIZE" and names[-1] == "PROPERTIES"
+        topic = next(sp for sp in spans if sp.name == "TOPIC")
+        assert rec["raw"][topic.start - phy : topic.start - phy + topic.length].decode() == rec["topic"]
+
+
+def test_body_views_are_inert() -> None:
+    from rmqinspect.tui.screens.message import body_text
+
+    body = b'{"a": "\\u001b[31m", "b": [1, 2]}'
+    js = body_text(body, "json").plain
+    assert '"b": [' in js and "\x1b" not in js
+    assert "\x1b" not in body_text(b"x\x1b[2Jy", "text").plain
+    assert body_text(b"not json", "json").plain.startswith("not JSON")
+    assert body_text(b"AB", "hex").plain.startswith("00000000  41 42")

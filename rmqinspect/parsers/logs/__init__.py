@@ -35,7 +35,13 @@
 ``export_frame_for(what, dirs, *, tz=None) -> pl.DataFrame``
     ``what`` in ``lines|events`` for ``rmqinspect export --what``; ``dirs`` are paths or ``NAME=DIR``.
 
-Events: ``rmqinspect.analysis.events.extract_events(lines_df)`` (see there for the schema).
+``host_dirs(["NAME=DIR", "DIR"]) -> [(host, dir)]``
+    How the CLI names hosts (``…/<proc>/logs/rocketmqlogs`` → ``<proc>``).
+
+Events: ``rmqinspect.analysis.events.extract_events(lines_df, types=None)`` → ``ts, type, host, file,
+line_no, level, statement`` + every typed field (``events_schema()``; null where a type has none).
+Cheap on small batches (a 100-line tail chunk costs milliseconds). On big frames, project with
+``events.type_fields(types)`` before filtering, so only those types' fields are materialised.
 Time zones: ``tz`` accepts Java-style offsets (``GMT+8`` = UTC+08:00), ``+05:30``, ``UTC`` or an IANA name.
 """
 

@@ -1,6 +1,7 @@
 """Read log files (plain or ``.gz``) in big chunks into the lines frame, damage as findings.
 
-Read-only by construction: files are opened ``rb`` and nothing else is touched. A file is read up to
+Read-only by construction: files are opened with ``parsers.fileio.open_ro`` (``O_RDONLY`` plus
+``O_NOATIME`` where allowed) and read with ``pread``; nothing else is touched. A file is read up to
 the size it had when opened, so a live file that keeps growing does not make the read chase it, and a
 file that shrinks or is rotated while read yields what was there plus a counted warning. A truncated
 ``.gz`` (logback compresses on roll; a crash mid-roll leaves one) yields its readable prefix plus a
@@ -13,9 +14,10 @@ import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from ...findings import Finding
+from ..fileio import open_ro
 from .discover import LogFile, discover
 from .frame import ChunkStats, empty_lines_frame, headless_row, parse_records
 from .timezone import LogTz, resolve_tz
@@ -40,14 +42,13 @@ class LogRead:
 
 
 def _plain_pieces(
-    fh: BinaryIO, limit: int, findings: list[Finding], rel: str
+    fd: int, limit: int, findings: list[Finding], rel: str
 ) -> Iterator[bytes | memoryview]:
     """Whole-line pieces of a plain file, ~CHUNK each, read with ``pread`` up to ``limit`` bytes.
 
     Each read restarts at the last newline of the previous one, so nothing is concatenated; a line
     longer than a chunk makes the read grow (up to MAX_LINE, then the line is split and counted).
     """
-    fd = fh.fileno()
     pos, want = 0, CHUNK
     while pos < limit:
         b = os.pread(fd, min(want, limit - pos), pos)
@@ -79,12 +80,12 @@ def _plain_pieces(
         yield memoryview(b)[:cut] if cut < len(b) else b
 
 
-def _gzip_chunks(fh: BinaryIO, findings: list[Finding], rel: str) -> Iterator[bytes]:
+def _gzip_chunks(fd: int, findings: list[Finding], rel: str) -> Iterator[bytes]:
     """Decompressed bytes of a gzip file; a truncated or corrupt stream keeps its readable prefix."""
     d = zlib.decompressobj(wbits=31)
     read = 0
     while True:
-        b = fh.read(CHUNK // 4)
+        b = os.pread(fd, CHUNK // 4, read)
         if not b:
             break
         read += len(b)
@@ -187,14 +188,14 @@ def read_file(
 
     fp = _FileParse(lf, host, tz)
     try:
-        with open(lf.path, "rb", buffering=0) as fh:
-            size = os.fstat(fh.fileno()).st_size
+        with open_ro(lf.path) as fd:  # O_RDONLY | O_NOATIME: a forensic read leaves no trace
+            size = os.fstat(fd).st_size
             if lf.compressed:
                 pieces: Iterable[bytes | memoryview] = _whole_lines(
-                    _gzip_chunks(fh, findings, lf.rel), findings, lf.rel
+                    _gzip_chunks(fd, findings, lf.rel), findings, lf.rel
                 )
             else:
-                pieces = _plain_pieces(fh, size, findings, lf.rel)
+                pieces = _plain_pieces(fd, size, findings, lf.rel)
             for piece in pieces:
                 if progress is not None and not lf.compressed:
                     progress(len(piece))

@@ -86,6 +86,10 @@ class ChartsScreen(WorkbenchScreen):
             plt.ylabel(chart.y_label)
             plt.xlabel("minutes")
             for name, xs, ys in chart.series:
-                if xs:
+                if not xs:
+                    continue
+                if chart.counts:
                     plt.plot(xs, ys, label=inert(name)[:24], marker="braille")
+                else:  # measurements: only where a log line reported one, no invented in-between values
+                    plt.scatter(xs, ys, label=inert(name)[:24], marker="dot")
             widget.refresh()

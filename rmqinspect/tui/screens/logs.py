@@ -178,6 +178,9 @@ class LogsScreen(WorkbenchScreen):
         if self.search_pattern:
             text.append(f"  search /{inert(self.search_pattern)}/: {len(self.hits)} matches")
         text.append("  live" if self.wb.follow else "  paused", style="green" if self.wb.follow else "yellow")
+        live = self.wb.live
+        if live is not None and live.notes:
+            text.append("  " + inert(live.notes[-1]), style="dim")
         if self.status_note:
             text.append("  " + inert(self.status_note), style="red")
         self.query_one("#logs-status", Static).update(text)

@@ -36,10 +36,10 @@ class OverviewScreen(WorkbenchScreen):
             yield Static(Text("Sources", style="bold"), classes="section-title")
             yield Static(id="sources")
             yield ProgressBar(total=1.0, show_eta=False, id="scan-progress")
-            yield Static(Text("Identity", style="bold"), classes="section-title")
-            yield DataTable(id="identity", cursor_type="none", zebra_stripes=False)
             yield Static(Text("Health", style="bold"), classes="section-title")
             yield DataTable(id="health", cursor_type="row")
+            yield Static(Text("Identity", style="bold"), classes="section-title")
+            yield DataTable(id="identity", cursor_type="none", zebra_stripes=False)
             yield Static(Text("Store summary", style="bold"), classes="section-title")
             yield DataTable(id="summary", cursor_type="none")
 
@@ -51,7 +51,7 @@ class OverviewScreen(WorkbenchScreen):
         summ = self.query_one("#summary", DataTable)
         summ.add_columns("store", "item", "value")
         self._verdicts: list[Verdict] = []
-        health.focus()
+        health.focus(scroll_visible=False)
 
     def _sources_text(self) -> Text:
         wb = self.wb

@@ -104,7 +104,8 @@ class LaneChart(Static):
             out.append("(no timeline events)", style="dim italic")
             return out
         ts = df["ts"].drop_nulls()
-        t0, t1 = ts.min(), ts.max()
+        t0: Any = ts.min()
+        t1: Any = ts.max()
         hosts = sorted(h for h in df["host"].unique().to_list() if h is not None)
         label_w = min(12, max(len(h) for h in hosts) + 1) if hosts else 6
         width = max(10, self.size.width - label_w - 4)

@@ -174,7 +174,7 @@ def test_roundtrip_records(records: list[tuple[datetime, str, str, str, list[str
 def test_head_detection_matches_the_regex(chunks: list[bytes]) -> None:
     """The byte-gather head detector agrees with HEAD_RE on arbitrary (binary) lines."""
     data = b"\n".join(c.replace(b"\n", b" ").replace(b"\r", b" ") for c in chunks) + b"\n"
-    _heads, _, head_idx, _, _, n_lines = split_records(data)
+    _heads, _, head_idx, _, _, n_lines, _ = split_records(data)
     text_lines = data.decode("utf-8", errors="replace").split("\n")[:-1]
     expected = [i for i, line in enumerate(text_lines) if re.match(HEAD_RE, line, re.ASCII)]
     assert head_idx.tolist() == expected
