@@ -67,6 +67,12 @@ def _err(msg: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Typer (standalone mode) handles usage errors (exit 2) and ``typer.Exit``."""
+    import signal
+
+    # Like grep or cat: a closed pipe (``rmqinspect … | head``) ends the process quietly instead of
+    # surfacing as an error exit that scripts would read as "findings".
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         app(args=argv, prog_name="rmqinspect")
         code = 0

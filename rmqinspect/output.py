@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import UsageError
+from .errors import RmqInspectError, UsageError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -54,9 +55,22 @@ def frame_records(df: pl.DataFrame) -> list[dict[str, Any]]:
     return [_jsonable(r) for r in df.iter_rows(named=True)]
 
 
+_C1 = re.compile("[\x7f-\x9f]")
+
+
+def json_inert(text: str) -> str:
+    """Escape DEL and the C1 controls (U+007F-U+009F) in serialised JSON as ``\\uXXXX``.
+
+    ``json.dumps`` already escapes C0 controls (ESC becomes ``\\u001b``) but, with ``ensure_ascii=False``,
+    writes U+009B raw, and some terminals read that as CSI. In JSON text these characters can only stand
+    inside strings, so the escape keeps the document valid and the data lossless.
+    """
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def dumps(doc: Any) -> str:
     """The one JSON document a ``--json`` command prints."""
-    return json.dumps(_jsonable(doc), ensure_ascii=False, indent=2)
+    return json_inert(json.dumps(_jsonable(doc), ensure_ascii=False, indent=2))
 
 
 def print_json(doc: Any) -> None:
@@ -87,28 +101,30 @@ def export_frame(df: pl.DataFrame, fmt: str, path: str | Path) -> Path:
         if fmt == "parquet":
             raise UsageError("parquet cannot be written to stdout; give -o FILE")
         text = _text_safe(df)
-        sys.stdout.write(text.write_csv() if fmt == "csv" else text.write_ndjson())
+        sys.stdout.write(_csv_ready(text).write_csv() if fmt == "csv" else json_inert(text.write_ndjson()))
         return Path("-")
     p = Path(path)
-    if fmt == "parquet":
-        df.write_parquet(p)
-    elif fmt == "csv":
-        _csv_ready(_text_safe(df)).write_csv(p)
-    else:
-        _text_safe(df).write_ndjson(p)
+    try:
+        if fmt == "parquet":
+            df.write_parquet(p)
+        elif fmt == "csv":
+            _csv_ready(_text_safe(df)).write_csv(p)
+        else:
+            _text_safe(df).write_ndjson(p)
+    except OSError as e:
+        raise RmqInspectError(f"cannot write {p}: {e.strerror or e}") from e
     return p
 
 
 def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
-    """CSV holds no nested values: encode List/Struct columns as JSON text."""
+    """CSV holds no nested values: encode List/Struct/Array columns as JSON text (same shape as ``--json``)."""
     import polars as pl
 
-    cols = []
-    for name, dtype in df.schema.items():
-        if isinstance(dtype, pl.List | pl.Struct | pl.Array):
-            cols.append(
-                pl.col(name).map_elements(lambda v: json.dumps(_jsonable(v)), return_dtype=pl.Utf8).alias(name)
-            )
-        else:
-            cols.append(pl.col(name))
-    return df.select(cols)
+    nested = [n for n, t in df.schema.items() if isinstance(t, pl.List | pl.Struct | pl.Array)]
+    if not nested:
+        return df
+    return df.with_columns(
+        pl.Series(n, [None if v is None else json.dumps(_jsonable(v), ensure_ascii=False) for v in df[n].to_list()],
+                  dtype=pl.Utf8)
+        for n in nested
+    )

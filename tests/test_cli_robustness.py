@@ -439,11 +439,7 @@ def _(tmp: Path, P: Pristine) -> Run:
     return run
 
 
-@case(
-    "store-fifo-in-config",
-    xfail="store hangs forever on a FIFO named config/topics.json: configjson._read_json (configjson.py:94) -> "
-    "fileio.read_file/_open_fd (fileio.py:45) open() non-regular files blocking; check S_ISREG or O_NONBLOCK",
-)
+@case("store-fifo-in-config")  # hung in open() until fileio opened O_NONBLOCK + S_ISREG (fixed this session)
 def _(tmp: Path, P: Pristine) -> Run:
     def dmg(s: Path) -> None:
         (s / "config/topics.json").unlink()
@@ -612,7 +608,6 @@ def _c1(argv: Callable[[Injected], list[str]], json_out: bool) -> Builder:
     return build
 
 
-C1_JSON_BUG = "--json/NDJSON print data's C1 control U+009B raw (output.py:59 json.dumps(ensure_ascii=False); polars write_ndjson)"
 CASES += [
     pytest.param(
         _c1(lambda i: ["msg", str(i.store), "--phy-offset", str(i.c1_phy), "--no-recovery"], False),
@@ -621,7 +616,6 @@ CASES += [
     pytest.param(
         _c1(lambda i: ["msg", str(i.store), "--phy-offset", str(i.c1_phy), "--no-recovery", "--json"], True),
         id="c1-msg-json",
-        marks=pytest.mark.xfail(reason=f"BUG: {C1_JSON_BUG}", strict=True),
     ),
 ]
 
@@ -787,7 +781,7 @@ def _(tmp: Path, P: Pristine) -> Run:
     return Run(["config", str(f)], {0, 1}, [f], shows=("RMQC1",))
 
 
-@case("c1-config-json", xfail=C1_JSON_BUG)
+@case("c1-config-json")
 def _(tmp: Path, P: Pristine) -> Run:
     f = tmp / "c1.properties"
     f.write_text(f"brokerName={C1_PAYLOAD}\nbrokerId=0\nbrokerRole={C1_PAYLOAD}\n", encoding="utf-8")
@@ -797,11 +791,6 @@ def _(tmp: Path, P: Pristine) -> Run:
 # export
 
 
-EXPORT_OSERROR_BUG = (
-    "export: an OSError writing -o (missing parent, a directory, ENOSPC) is an internal error, exit 3 "
-    "(output.py:92-98 export_frame / commands/export.py:98 do not map OSError to exit 2)"
-)
-_XE = pytest.mark.xfail(reason=f"BUG: {EXPORT_OSERROR_BUG}", strict=True)
 
 
 def _export(*args: str, allowed: set[int] = {2}) -> Builder:  # noqa: B006
@@ -820,15 +809,15 @@ for _cid, _builder, _marks in [
     (
         "export-to-missing-parent",
         _export("--what", "messages", "-o", "{tmp}/no/such/dir/x.parquet", allowed={0, 2}),
-        [_XE],
+        [],
     ),
-    ("export-to-existing-dir", _export("--what", "findings", "--format", "csv", "-o", "{tmp}"), [_XE]),
-    ("export-parent-is-a-file", _export("--what", "index", "--format", "csv", "-o", "{tmp}/f/x.csv"), [_XE]),
-    ("export-to-dev-full", _export("--what", "messages", "--format", "ndjson", "-o", "/dev/full"), [_XE]),
+    ("export-to-existing-dir", _export("--what", "findings", "--format", "csv", "-o", "{tmp}"), []),
+    ("export-parent-is-a-file", _export("--what", "index", "--format", "csv", "-o", "{tmp}/f/x.csv"), []),
+    ("export-to-dev-full", _export("--what", "messages", "--format", "ndjson", "-o", "/dev/full"), []),
     (
         "export-to-proc",
         _export("--what", "messages", "--format", "csv", "-o", "/proc/rmq-not-writable.csv"),
-        [_XE],
+        [],
     ),
 ]:
     CASES.append(pytest.param(_builder, id=_cid, marks=_marks))
@@ -1010,9 +999,6 @@ _LOG_SHOWS = {
     ("injected-c1", "export-lines"): ("RMQC1",),
 }
 _LOG_XFAIL = {
-    ("injected-c1", "logs-json"): C1_JSON_BUG,
-    ("injected-c1", "tail-json"): C1_JSON_BUG,
-    ("injected-c1", "export-lines"): C1_JSON_BUG,
 }
 for _name, _mut in _log_mutations().items():
     for _cmd in _LOG_CMDS.get(_name, ["logs-json", "tail-human"]):
@@ -1143,7 +1129,7 @@ def outcomes(
         if getattr(item, "originalname", "") == "test_bad_input" and hasattr(item, "callspec")
     }
     todo = [(p.id, p.values[0]) for p in CASES if p.id in wanted]
-    workers = int(os.environ.get("RMQ_ROBUST_WORKERS", "4"))
+    workers = int(os.environ.get("RMQ_ROBUST_WORKERS", "5"))
     with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
         futs = {cid: ex.submit(_execute, fn, tmp_path_factory.mktemp(cid[:30]), pristine) for cid, fn in todo}
         done = {cid: f.result() for cid, f in futs.items()}

@@ -141,7 +141,7 @@ def _matches(rec: dict[str, Any], key: str, kind: str, topic: str | None) -> boo
     if topic is not None and rec.get("topic") != topic:
         return False
     if kind == "uniq":
-        return key in (rec.get("uniq_key"), rec.get("broker_uniq_key")) or shadowed_uniq_key(rec, key)
+        return key in (rec.get("uniq_key"), rec.get("client_uniq_key")) or shadowed_uniq_key(rec, key)
     return key in (rec.get("keys") or "").split(" ")
 
 
@@ -149,7 +149,7 @@ def shadowed_uniq_key(rec: dict[str, Any], key: str) -> bool:
     """``key`` is a UNIQ_KEY entry of the record that a later entry hides from the broker's property map
     (and so from its index): 5.x batches carry the message's own id, then the batch's."""
     raw = rec.get("properties_raw") or b""
-    broker_key = rec.get("broker_uniq_key", (rec.get("properties") or {}).get("UNIQ_KEY"))
+    broker_key = rec.get("uniq_key", (rec.get("properties") or {}).get("UNIQ_KEY"))
     return broker_key != key and f"UNIQ_KEY\x01{key}\x02".encode() in raw
 
 
@@ -197,8 +197,8 @@ def scan_for(store: Store, key: str, *, kind: str, topic: str | None = None, lim
 
     if kind == "uniq":
         cond = pl.col("uniq_key") == key
-        if "broker_uniq_key" in messages_schema():
-            cond = cond | (pl.col("broker_uniq_key") == key)
+        if "client_uniq_key" in messages_schema():
+            cond = cond | (pl.col("client_uniq_key") == key)
     else:
         cond = pl.col("keys").str.split(" ").list.contains(key)
     if topic is not None:
@@ -422,7 +422,7 @@ def by_time(
 def index_entries_for(store: Store, rec: dict[str, Any]) -> list[dict[str, Any]]:
     """Index entries (for its UNIQ_KEY and each KEYS item) that point at this record."""
     out = []
-    uniq = dict.fromkeys(x for x in (rec.get("uniq_key"), rec.get("broker_uniq_key")) if x)
+    uniq = dict.fromkeys(x for x in (rec.get("uniq_key"), rec.get("client_uniq_key")) if x)
     keys = [("uniq_key", u) for u in uniq] + [("keys", k) for k in (rec.get("keys") or "").split(" ") if k]
     for kind, k in keys:
         if not k:

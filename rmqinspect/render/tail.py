@@ -256,7 +256,7 @@ def ndjson(parsed: Parsed, *, lines: bool = True, events: bool = True) -> str:
     import json
 
     from ..live.records import EXTRA_COLUMNS
-    from ..output import frame_records
+    from ..output import frame_records, json_inert
 
     recs, evs = parsed.records, parsed.events
     seqs = recs["seq"].to_list() if recs.height else []
@@ -278,7 +278,7 @@ def ndjson(parsed: Parsed, *, lines: bool = True, events: bool = True) -> str:
     if not rows:
         return ""
     rows.sort(key=lambda r: (r[0], r[1]))
-    return "\n".join(r[2] for r in rows) + "\n"
+    return json_inert("\n".join(r[2] for r in rows) + "\n")
 
 
 def _frame_ndjson(df: pl.DataFrame) -> str:

@@ -160,6 +160,9 @@ class RmqInspectApp(App[None]):
                 st.proc.stop()
         if self.live is not None:
             self.live.stop()
+        from .scanproc import stop_all
+
+        stop_all()
 
     async def loaded(self) -> None:
         """Wait until every loader has finished (tests, bench)."""

@@ -79,21 +79,62 @@ def analyse(path: str, out_dir: str, progress: Any = None) -> StoreResult:
     return res
 
 
-def _child_main(argv: list[str]) -> int:
-    """``python -m rmqinspect.tui.scanproc STORE OUT_DIR``: progress lines on stdout, result pickled."""
-    import pickle
-    import sys
+@dataclass
+class LogsResult:
+    """The merged lines and events frames (memory-mapped IPC files) and what went wrong, if anything."""
 
-    path, out_dir = argv
+    lines: pl.DataFrame | None = None
+    events: pl.DataFrame | None = None
+    lines_status: str = "pending"
+    lines_message: str = ""
+    events_status: str = "pending"
+    events_message: str = ""
+    problems: list[str] = field(default_factory=list)
+    lines_file: str = ""
+    events_file: str = ""
+
+
+@dataclass
+class ChildError:
+    error: str
+
+
+def read_logs_to(out_dir: str, tz: str | None, dirs: list[str]) -> LogsResult:
+    from .data import LogsState, read_logs
+
+    state = LogsState([Path(d) for d in dirs], tz=tz)
+    read_logs(state, state.dirs)
+    res = LogsResult(problems=list(state.problems))
+    res.lines_status, res.lines_message = state.lines.status, state.lines.message
+    res.events_status, res.events_message = state.events.status, state.events.message
+    for name, part in (("lines", state.lines), ("events", state.events)):
+        if part.value is not None:
+            target = Path(out_dir) / f"{name}.arrow"
+            part.value.write_ipc(target, compression="uncompressed")
+            setattr(res, f"{name}_file", str(target))
+    return res
+
+
+def _child_main(argv: list[str]) -> int:
+    """``python -m rmqinspect.tui.scanproc OUT_DIR store STORE`` or ``… OUT_DIR logs TZ|- DIR…``:
+    progress lines on stdout, the result pickled to OUT_DIR/result.pickle."""
+    import pickle
+
+    out_dir, kind, *rest = argv
 
     def progress(stage: str, done: int, total: int) -> None:
         sys.stdout.write(f"progress {stage} {int(done)} {int(total)}\n")
         sys.stdout.flush()
 
+    res: Any
     try:
-        res = analyse(path, out_dir, progress)
+        if kind == "store":
+            res = analyse(rest[0], out_dir, progress)
+        else:
+            tz = None if rest[0] == "-" else rest[0]
+            res = read_logs_to(out_dir, tz, rest[1:])
     except BaseException as e:  # the parent must always get an answer
-        res = StoreResult(data_error=f"internal error: {type(e).__name__}: {e}")
+        res = ChildError(f"internal error: {type(e).__name__}: {e}")
     with open(Path(out_dir) / "result.pickle", "wb") as f:
         pickle.dump(res, f)
     sys.stdout.write("done\n")
@@ -125,22 +166,32 @@ def map_frame(path: str) -> pl.DataFrame:
     return df
 
 
-class StoreProcess:
-    """One child per store; ``run`` blocks (call it from a thread worker) and returns the result.
+_LIVE: list[ChildRun] = []
+
+
+def run_child(args: list[str], progress: Any = None) -> Any:
+    """Run one child to completion (blocking: call from a thread worker); its files stay mapped."""
+    child = ChildRun(args)
+    _LIVE.append(child)
+    return child.run(progress)
+
+
+class ChildRun:
+    """One child process; ``run`` blocks and returns the unpickled result with its frames mapped.
 
     A plain ``subprocess`` (not ``multiprocessing``): it needs no inherited descriptors, so it works the
     same under a terminal, a test harness or a redirected stdout."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, args: list[str]) -> None:
+        self.args = args
         self.tmp = tempfile.mkdtemp(prefix="rmqinspect-tui-")
         self.proc: subprocess.Popen[str] | None = None
         atexit.register(self.stop)  # also on an exit that skips the app's unmount
 
-    def run(self, progress: Any = None) -> StoreResult:
+    def run(self, progress: Any = None) -> Any:
         import pickle
 
-        cmd = [sys.executable, "-m", "rmqinspect.tui.scanproc", str(self.path), self.tmp]
+        cmd = [sys.executable, "-m", "rmqinspect.tui.scanproc", self.tmp, *self.args]
         err_path = Path(self.tmp) / "stderr.txt"  # a file, not a pipe: a chatty child cannot block on it
         with err_path.open("w") as err_file:
             self.proc = subprocess.Popen(
@@ -156,11 +207,13 @@ class StoreProcess:
         out = Path(self.tmp) / "result.pickle"
         if not out.exists():
             last = err.strip().splitlines()[-1] if err.strip() else ""
-            return StoreResult(data_error=f"the store reader stopped (exit code {self.proc.returncode}) {last}".strip())
+            return ChildError(f"the reader process stopped (exit code {self.proc.returncode}) {last}".strip())
         with out.open("rb") as f:
-            result: StoreResult = pickle.load(f)
-        if result.messages_file:
-            result.messages = map_frame(result.messages_file)
+            result = pickle.load(f)
+        for name in ("messages", "lines", "events"):
+            path = getattr(result, f"{name}_file", "")
+            if path:
+                setattr(result, name, map_frame(path))
         return result
 
     def stop(self) -> None:
@@ -171,6 +224,29 @@ class StoreProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def stop_all() -> None:
+    for child in _LIVE:
+        child.stop()
+    _LIVE.clear()
+
+
+class StoreProcess:
+    """Read and analyse one store in a child (see the module docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.child = ChildRun(["store", str(path)])
+
+    def run(self, progress: Any = None) -> StoreResult:
+        res = self.child.run(progress)
+        if isinstance(res, ChildError):
+            return StoreResult(data_error=res.error)
+        assert isinstance(res, StoreResult)
+        return res
+
+    def stop(self) -> None:
+        self.child.stop()
 
 
 if __name__ == "__main__":
