@@ -47,12 +47,7 @@ def _root(
 
 def _register() -> None:
     for name in COMMANDS:
-        try:
-            mod = importlib.import_module(f"rmqinspect.commands.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"rmqinspect.commands.{name}":
-                continue  # not built yet in this checkout
-            raise
+        mod = importlib.import_module(f"rmqinspect.commands.{name}")
         app.command(name, help=mod.command.__doc__)(mod.command)
 
 
@@ -65,22 +60,50 @@ def _err(msg: str) -> None:
     sys.stderr.write(f"rmqinspect: {inert(msg)}\n")
 
 
+def _quiet_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's final flush does not complain about the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+    except OSError:
+        pass
+
+
+def _fd_identity(fd: int) -> tuple[int, int, int] | None:
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_rdev)
+
+
+def _stdout_became_devnull(before: tuple[int, int, int] | None) -> bool:
+    now = _fd_identity(1)
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return now is not None and now != before and now == (null.st_dev, null.st_ino, null.st_rdev)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Typer (standalone mode) handles usage errors (exit 2) and ``typer.Exit``."""
-    import signal
-
-    # Like grep or cat: a closed pipe (``rmqinspect … | head``) ends the process quietly instead of
-    # surfacing as an error exit that scripts would read as "findings".
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    stdout_id = _fd_identity(1)
     try:
         app(args=argv, prog_name="rmqinspect")
+        code = 0
+    except SystemExit:
+        # Click (EPIPE) and Rich (``Console.on_broken_pipe``) turn a closed stdout (``rmqinspect … | head``)
+        # into exit 1, which scripts would read as "findings"; the reader stopping early is a normal end,
+        # as for ``tail``. Rich leaves fd 1 pointing at /dev/null, Click wraps sys.stdout.
+        if not (type(sys.stdout).__name__ == "PacifyFlushWrapper" or _stdout_became_devnull(stdout_id)):
+            raise
+        _quiet_stdout()
         code = 0
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _quiet_stdout()
         code = 0
     except RmqInspectError as e:
         _err(str(e))
