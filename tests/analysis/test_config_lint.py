@@ -11,7 +11,8 @@ from rmqinspect.data import available_versions, known_keys
 from rmqinspect.errors import UnusableInputError
 from rmqinspect.parsers.properties import parse_properties_text, read_properties
 
-REF = Path("/work/shared/reference/2m-2s-sync")
+# shared/ sits beside the repository (CI lays a copy there too)
+REF = Path(__file__).resolve().parents[3] / "shared" / "reference" / "2m-2s-sync"
 
 # broker-a.properties from the cluster-setup guide §3.3.8 (Chinese comments kept: they matter for the
 # ISO-8859-1 reading and for line numbers). The other three differ in name/id/port/role/flush only.
