@@ -11,7 +11,7 @@ from ..errors import UsageError
 
 def command(
     hosts: Annotated[list[str], typer.Argument(metavar="HOST=DIR...", help="Each host's directory (logs, stores, .properties in any layout).")],
-    tz: Annotated[str, typer.Option("--tz", help="Zone of log timestamps (RocketMQ prints GMT+8 without a marker).")] = "GMT+8",
+    tz: Annotated[str, typer.Option("--log-tz", "--tz", help="Zone of log timestamps (RocketMQ prints GMT+8 without a marker).")] = "GMT+8",
     tz_of: Annotated[list[str] | None, typer.Option("--tz-of", help="HOST=ZONE for a host whose logs use another zone.")] = None,
     version: Annotated[str, typer.Option("--version", "-V", help="RocketMQ version, for reading .properties.")] = "5.3.3",
     no_stores: Annotated[bool, typer.Option("--no-stores", help="Skip the store comparison of HA pairs (it reads both commitlogs).")] = False,

@@ -24,7 +24,7 @@ def command(
     version: Annotated[str, typer.Option("--version", "-V", help="RocketMQ version the brokers run (e.g. 4.4.0, 4.9.7, 5.3.3).")] = "5.3.3",
     one_host: Annotated[bool, typer.Option("--one-host", help="Treat files without a HOST= label as running on one host.")] = False,
     logs: Annotated[list[str] | None, typer.Option("--logs", help="A broker's log dir (…/logs/rocketmqlogs; NAME=DIR allowed): compare with the config it booted with.")] = None,
-    tz: Annotated[str, typer.Option("--tz", help="Time zone of the log timestamps (RocketMQ's default pattern is GMT+8).")] = "GMT+8",
+    tz: Annotated[str, typer.Option("--log-tz", "--tz", help="Time zone of the log timestamps (RocketMQ's default pattern is GMT+8).")] = "GMT+8",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document: brokers, findings.")] = False,
 ) -> None:
     """Lint broker .properties files: ignored/unknown keys for the version, bad values, and across the set

@@ -22,7 +22,7 @@ def command(
     no_crc: Annotated[bool, typer.Option("--no-crc", help="Skip body CRC verification (faster; the recovery "
                                                           "prediction then assumes CRCs are intact).")] = False,
     broker_version: Annotated[str | None, typer.Option(
-        "--broker-version", metavar="X.Y.Z",
+        "--version", "-V", "--broker-version", metavar="X.Y.Z",
         help="RocketMQ version whose recovery rules to predict (default 5.3.3).")] = None,
     index_check: Annotated[str, typer.Option(
         "--index-check", metavar="sample|full|none",

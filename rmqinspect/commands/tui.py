@@ -31,7 +31,7 @@ def command(
     no_follow: bool = typer.Option(False, "--no-follow", help="Do not follow the logs as they grow."),
     light: bool = typer.Option(False, "--light", help="Start with the light theme (Ctrl+T toggles)."),
     tz: str = typer.Option(
-        None, "--tz", help="Zone the log timestamps were written in (default GMT+8, RocketMQ's logback setting)."
+        None, "--log-tz", "--tz", help="Zone the log timestamps were written in (default GMT+8, RocketMQ's logback setting)."
     ),
 ) -> None:
     """Interactive forensic workbench: overview, logs, timeline, store browser, integrity, charts."""
