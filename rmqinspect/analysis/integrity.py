@@ -127,7 +127,13 @@ def check_cq_vs_commitlog(
 
     if cq.height == 0:
         return []
-    units = as_strings(cq.filter(~pl.col("filler")), "topic", "file").with_columns(_unit_pos(unit))
+    # file stays Categorical (one string per file, not per unit): only its name reaches the findings
+    units = as_strings(cq.filter(~pl.col("filler")), "topic").with_columns(
+        (
+            pl.col("queue_offset") * unit
+            - pl.col("file").cast(pl.Utf8).str.slice(-20).cast(pl.Int64, strict=False)
+        ).alias("offset")
+    )
     recs = msgs.select(
         "phy_offset",
         pl.col("size").alias("r_size"),
@@ -187,7 +193,6 @@ def check_cq_vs_commitlog(
             )
         )
 
-    m = j.filter(pl.col("r_size").is_not_null() & ~pl.col("r_beyond"))
     lmq = pl.col("topic").str.starts_with(LMQ_PREFIX)
     bad_size = pl.col("size") != pl.col("r_size")
     bad_topic = ~lmq & (pl.col("topic") != pl.col("r_topic"))
@@ -199,6 +204,12 @@ def check_cq_vs_commitlog(
         & (pl.col("topic") != SCHEDULE_TOPIC)
         & (pl.col("tags_code") > EXT_ADDR_MAX)
         & (pl.col("tags_code") != pl.col("exp_tags_code"))
+    )
+    # only rows with a difference get a diff text (the rest would be filtered out as "" anyway)
+    m = j.filter(
+        pl.col("r_size").is_not_null()
+        & ~pl.col("r_beyond")
+        & (bad_size | bad_topic | bad_qid | bad_qoff | bad_tags)
     )
     mm = m.with_columns(
         pl.concat_str(
@@ -251,10 +262,11 @@ def check_cq_order(cq: pl.DataFrame, unit: int = 20) -> list[Finding]:
     """Within a queue, commitlog offsets must increase with queue offsets (the dispatcher appends in order)."""
     import polars as pl
 
-    real = as_strings(cq.filter(~pl.col("filler")), "topic", "file").with_columns(_unit_pos(unit))
+    real = as_strings(cq.filter(~pl.col("filler")), "topic")
     bad = real.with_columns(pl.col("phy_offset").shift(1).over("topic", "queue_id").alias("prev_phy")).filter(
         pl.col("phy_offset") <= pl.col("prev_phy")
     )
+    bad = as_strings(bad, "file").with_columns(_unit_pos(unit))  # file names only for the rows reported
     return capped(
         "warning",
         "cq_order",
@@ -489,7 +501,11 @@ def check_checkpoint(cp: Checkpoint | None, msgs: pl.DataFrame, file: str = "che
 
     if cp is None:
         return []
-    valid = msgs.filter(~pl.col("beyond_valid_end").fill_null(False) & pl.col("length_ok").fill_null(False))
+    valid = msgs.select(
+        pl.col("store_ts").filter(
+            ~pl.col("beyond_valid_end").fill_null(False) & pl.col("length_ok").fill_null(False)
+        )
+    )
     if valid.height == 0:
         return []
     newest = int(valid["store_ts"].dt.epoch("ms").max())  # type: ignore[arg-type]

@@ -34,8 +34,11 @@ def consumer_lag(
         ranges.select("topic", "queue_id", "min_offset", "max_offset"), on=["topic", "queue_id"], how="left"
     )
     if msgs is not None and msgs.height and cq.height:
-        ts = cq.select(pl.col("topic").cast(pl.Utf8), "queue_id", "queue_offset", "phy_offset").join(
-            msgs.select("phy_offset", "store_ts"), on="phy_offset", how="left"
+        # only the queues some group has an offset for reach the result: join just their units
+        ts = (
+            cq.select(pl.col("topic").cast(pl.Utf8), "queue_id", "queue_offset", "phy_offset")
+            .join(offsets.select("topic", "queue_id").unique(), on=["topic", "queue_id"], how="semi")
+            .join(msgs.select("phy_offset", "store_ts"), on="phy_offset", how="left")
         )
         oldest = ts.rename({"queue_offset": "consumer_offset", "store_ts": "oldest_unconsumed_ts"}).drop(
             "phy_offset"

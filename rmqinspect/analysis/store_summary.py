@@ -80,21 +80,21 @@ class StoreReport:
         return {"error": "damaged", "warning": "attention", "info": "intact", None: "intact"}[w]
 
     def to_doc(self) -> dict[str, Any]:
-        import polars as pl
-
         d = self.data
         s = d.scan
         msgs = s.messages
-        valid = msgs.filter(~pl.col("beyond_valid_end").fill_null(False)) if msgs.height else msgs
-        ts = valid["store_ts"] if valid.height else None
+        # only store_ts of the valid records is needed: no copy of the whole frame
+        ts = msgs.get_column("store_ts").filter(~msgs.get_column("beyond_valid_end").fill_null(False))
+        n_valid = ts.len()
+        ts = ts if n_valid else None
         commitlog = {
             "dirs": [str(p) for p in s.dirs],
             "file_size": s.file_size,
             "files": s.files,
             "first_offset": int(s.files["start_offset"].min()) if s.files.height else None,  # type: ignore[arg-type]
             "valid_end": s.valid_end,
-            "messages": valid.height,
-            "records_beyond_valid_end": msgs.height - valid.height,
+            "messages": n_valid,
+            "records_beyond_valid_end": msgs.height - n_valid,
             "first_store_ts": ts.min() if ts is not None else None,
             "last_store_ts": ts.max() if ts is not None else None,
             "crc_verified": d.crc_verified,
@@ -160,8 +160,56 @@ def _stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] 
     return (lambda done, total: progress(stage, done, total)) if progress else None
 
 
-def load_store(path: str | Path, *, verify_crc: bool = True, progress: Progress | None = None) -> StoreData:
-    """Read every artefact of the store at ``path`` (read-only). Damage → findings; unusable → error."""
+#: The messages-frame columns :func:`analyse_store`, :meth:`StoreReport.to_doc` and the ``store`` renderer read
+#: (integrity, recovery — ``msg_id`` for its dropped records —, lag, topics_summary, infer_version).
+#: ``load_store(lean=True)`` keeps only these.
+LEAN_COLUMNS = (
+    "file",
+    "phy_offset",
+    "size",
+    "magic",
+    "queue_id",
+    "queue_offset",
+    "store_ts",
+    "body_len",
+    "topic",
+    "tags",
+    "keys",
+    "uniq_key",
+    "msg_id",
+    "tran_type",
+    "inner_batch",
+    "length_ok",
+    "beyond_valid_end",
+)
+#: Optional (costly) string columns no analysis reads: not decoded at all when ``lean``.
+_LEAN_SKIP = ("client_uniq_key", "born_host", "store_host", "properties")
+
+
+def _scan_lean(root: Path, *, verify_crc: bool, progress: Callable[[int, int], None] | None) -> CommitLogScan:
+    """``scan_commitlog`` keeping only :data:`LEAN_COLUMNS`, chunk by chunk (same rows, findings, valid_end)."""
+    import polars as pl
+
+    from ..parsers.commitlog import iter_commitlog
+
+    it = iter_commitlog(root, verify_crc=verify_crc, progress=progress, properties=False, skip=_LEAN_SKIP)
+    frames = [f.select(LEAN_COLUMNS) for f in it]
+    msgs = pl.concat(frames, rechunk=False) if frames else None
+    del frames
+    scan = it.result(msgs)
+    if msgs is None:
+        scan.messages = scan.messages.select(LEAN_COLUMNS)
+    return scan
+
+
+def load_store(
+    path: str | Path, *, verify_crc: bool = True, progress: Progress | None = None, lean: bool = False
+) -> StoreData:
+    """Read every artefact of the store at ``path`` (read-only). Damage → findings; unusable → error.
+
+    ``lean``: the messages frame holds only :data:`LEAN_COLUMNS` (what :func:`analyse_store` and the ``store``
+    output read), built chunk by chunk — far less memory; the default keeps every column (TUI, lookups).
+    """
     from ..parsers import checkpoint as cpm
     from ..parsers import configjson, consumequeue, index, storefiles
     from ..parsers.commitlog import messages_schema, scan_commitlog
@@ -172,7 +220,9 @@ def load_store(path: str | Path, *, verify_crc: bool = True, progress: Progress 
     lock = storefiles.read_lock(root, fs)
     abort = storefiles.read_abort(root, fs)
     cb = _stage(progress, "commitlog")
-    if layout.commitlog:
+    if layout.commitlog and lean:
+        scan = _scan_lean(root, verify_crc=verify_crc, progress=cb)
+    elif layout.commitlog:
         # properties=False: KEYS/TAGS/UNIQ_KEY stay decoded; the full property list (memory) is not needed here
         scan = scan_commitlog(root, verify_crc=verify_crc, progress=cb, properties=False)
     else:
@@ -180,8 +230,14 @@ def load_store(path: str | Path, *, verify_crc: bool = True, progress: Progress 
 
         from ..parsers.commitlog import CommitLogScan, files_schema
 
+        empty = pl.DataFrame(schema=messages_schema())
         scan = CommitLogScan(
-            pl.DataFrame(schema=messages_schema()), pl.DataFrame(schema=files_schema()), [], None, None, []
+            empty.select(LEAN_COLUMNS) if lean else empty,
+            pl.DataFrame(schema=files_schema()),
+            [],
+            None,
+            None,
+            [],
         )
         fs.append(Finding("warning", "commitlog_missing", "commitlog", None, "no commitlog directory"))
     cq_files: list[MappedFile] = []
@@ -216,13 +272,19 @@ def topics_summary(data: StoreData, ranges: pl.DataFrame) -> pl.DataFrame:
 
     from ..parsers.configjson import topics_frame
 
-    msgs = data.scan.messages.filter(~pl.col("beyond_valid_end").fill_null(False))
-    m = msgs.group_by("topic").agg(
-        pl.len().alias("messages"),
-        pl.col("queue_id").n_unique().alias("queues_in_commitlog"),
-        pl.col("body_len").cast(pl.Int64).sum().alias("body_bytes"),
-        pl.col("store_ts").min().alias("first_store_ts"),
-        pl.col("store_ts").max().alias("last_store_ts"),
+    # lazy: only the five columns used are filtered (not a copy of the whole messages frame)
+    m = (
+        data.scan.messages.lazy()
+        .filter(~pl.col("beyond_valid_end").fill_null(False))
+        .group_by("topic")
+        .agg(
+            pl.len().alias("messages"),
+            pl.col("queue_id").n_unique().alias("queues_in_commitlog"),
+            pl.col("body_len").cast(pl.Int64).sum().alias("body_bytes"),
+            pl.col("store_ts").min().alias("first_store_ts"),
+            pl.col("store_ts").max().alias("last_store_ts"),
+        )
+        .collect()
     )
     q = ranges.group_by("topic").agg(
         pl.len().cast(pl.UInt32).alias("consume_queues"),

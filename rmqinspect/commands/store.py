@@ -39,7 +39,7 @@ def command(
     if broker_version is not None and not re.fullmatch(r"\d+(\.(\d+|x)){0,2}", broker_version):
         raise UsageError(f"--broker-version must look like 5.3.3, 4.9 or 5.x, not {broker_version!r}")
     with _Progress(enabled=not json_out) as progress:
-        data = load_store(store_dir, verify_crc=not no_crc, progress=progress)
+        data = load_store(store_dir, verify_crc=not no_crc, progress=progress, lean=True)
     report = analyse_store(data, version=broker_version, index_sample=sample)
     if json_out:
         from ..output import print_json

@@ -30,6 +30,7 @@ Decoding is one ``numpy.frombuffer`` per file with a big-endian structured dtype
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -185,14 +186,164 @@ class _Scratch:
 
     def __init__(self) -> None:
         self.buf = np.empty(0, dtype=np.uint8)
+        self.tail = np.empty(0, dtype=np.uint8)
+        self.arena = _Arena()
 
-    def read(self, path: Path, size: int) -> np.ndarray:
+    def _ensure(self, size: int) -> None:
         if len(self.buf) < size:
             self.buf = np.empty(max(size, 0), dtype=np.uint8)
+
+    def read(self, path: Path, size: int) -> np.ndarray:
+        self._ensure(size)
         with fileio.open_ro(path) as fd:
             got = fileio.read_into(fd, memoryview(self.buf)[: max(size, 0)], 0)
         return self.buf[:got]
 
+    def read_cq(self, path: Path, size: int, unit: int, batch: bool) -> tuple[DecodedUnits, int]:
+        """``decode_units`` of the file's first ``size`` bytes, and the byte count read, skipping holes.
+
+        Consume-queue files are created sparse (``setLength``) and are mostly unwritten: the holes after the
+        queue's end read as zeros by definition, so only the data extents the kernel reports
+        (``SEEK_DATA``/``SEEK_HOLE``) are read. Anything unusual (no hole support, a short read, a file that
+        changed under us, a valid unit past the first extent) falls back to reading the whole file.
+        """
+        size = max(size, 0)
+        with fileio.open_ro(path) as fd:
+            d = self._read_sparse(fd, size, unit, batch)
+            if d is not None:
+                return d
+            self._ensure(size)
+            got = fileio.read_into(fd, memoryview(self.buf)[:size], 0)
+        return decode_units(self.buf[:got], batch=batch), got
+
+    def _read_sparse(self, fd: int, size: int, unit: int, batch: bool) -> tuple[DecodedUnits, int] | None:
+        try:
+            length = min(size, os.fstat(fd).st_size)
+            extents = _data_extents(fd, length)
+        except OSError:
+            return None
+        n_total = length // unit
+        body = n_total * unit
+        prefix = extents[0][1] if extents and extents[0][0] == 0 else 0
+        if prefix >= body:
+            return None  # (almost) no holes: the plain whole-file read is as cheap
+        # units starting inside the first extent, plus one more that (a hole following) must be invalid
+        head = min(body, (-(-prefix // unit) + 1) * unit)
+        self._ensure(head)
+        got = fileio.read_into(fd, memoryview(self.buf)[:head], 0)
+        if got != head:
+            return None
+        dt = BCQ_UNIT if batch else CQ_UNIT
+        arr = np.frombuffer(self.buf, dtype=dt, count=head // unit)
+        take = self.arena.take
+        cols = {"phy_offset": take(np.int64, len(arr)), "size": take(np.int32, len(arr))}
+        for k, col in cols.items():
+            np.copyto(col, arr[k])  # big-endian -> native; comparing native copies is twice as fast
+        bad = np.flatnonzero((cols["size"] <= 0) | (cols["phy_offset"] < 0))
+        if not bad.size:
+            return None
+        n_valid = int(bad[0])
+        trailing = -1
+        start = n_valid * unit
+        nz = np.flatnonzero(self.buf[start:head])
+        if nz.size:
+            trailing = n_valid + int(nz[0]) // unit
+        else:
+            for s, e in extents:
+                s, e = max(s, head), min(e, body)
+                if s >= e:
+                    continue
+                hit = self._first_nonzero(fd, s, e)
+                if hit is None:
+                    return None
+                if hit >= 0:
+                    trailing = hit // unit
+                    break
+        v = arr[:n_valid]
+        cols = {"phy_offset": cols["phy_offset"][:n_valid], "size": cols["size"][:n_valid]}
+        more = {"tags_code": np.int64}
+        if batch:
+            more |= {"store_ts": np.int64, "msg_base_offset": np.int64, "batch_size": np.int16}
+        for k, typ in more.items():
+            cols[k] = take(typ, n_valid)
+            np.copyto(cols[k], v[k])
+        return DecodedUnits(cols, n_valid, n_total, trailing, length - body), length
+
+    def _first_nonzero(self, fd: int, start: int, end: int, chunk: int = 4 << 20) -> int | None:
+        """File offset of the first non-zero byte in ``[start, end)``, -1 if all zero, None on a short read."""
+        if len(self.tail) < chunk:
+            self.tail = np.empty(chunk, dtype=np.uint8)
+        pos = start
+        while pos < end:
+            n = min(chunk, end - pos)
+            got = fileio.read_into(fd, memoryview(self.tail)[:n], pos)
+            if got != n:
+                return None
+            nz = np.flatnonzero(self.tail[:n])
+            if nz.size:
+                return pos + int(nz[0])
+            pos += n
+        return -1
+
+
+class _Arena:
+    """Output columns carved from a few large arrays instead of one small allocation per file and column.
+
+    Fresh small arrays cost a page fault per 4 KiB as they are filled (measured: most of the decode time);
+    numpy asks for transparent huge pages on allocations of 4 MiB and more. Slices are handed out once and
+    never written again, so frames may share (zero-copy) the blocks they came from.
+    """
+
+    BLOCK_BYTES = 8 << 20
+
+    def __init__(self) -> None:
+        self.blocks: dict[np.dtype, tuple[np.ndarray, int]] = {}
+        self.iota = np.arange(0, dtype=np.int64)
+
+    def take(self, dtype: type[np.generic] | np.dtype, n: int) -> np.ndarray:
+        dt = np.dtype(dtype)
+        block, used = self.blocks.get(dt, (None, 0))
+        if block is None or used + n > len(block):
+            block, used = np.empty(max(n, self.BLOCK_BYTES // dt.itemsize), dtype=dt), 0
+        self.blocks[dt] = (block, used + n)
+        return block[used : used + n]
+
+    def full(self, dtype: type[np.generic], n: int, value: int) -> np.ndarray:
+        out = self.take(dtype, n)
+        out.fill(value)
+        return out
+
+    def arange(self, start: int, n: int) -> np.ndarray:
+        if len(self.iota) < n:
+            self.iota = np.arange(max(n, 1 << 16), dtype=np.int64)
+        return np.add(self.iota[:n], start, out=self.take(np.int64, n))
+
+    def equal(self, a: np.ndarray, value: int) -> np.ndarray:
+        return np.equal(a, value, out=self.take(np.bool_, len(a)))
+
+
+def _data_extents(fd: int, length: int) -> list[tuple[int, int]]:
+    """``[(start, end)]`` of the data regions of ``[0, length)`` (bytes outside them read as zeros).
+
+    Without hole support the kernel reports the whole file as data (one extent)."""
+    out: list[tuple[int, int]] = []
+    seek_data, seek_hole = getattr(os, "SEEK_DATA", None), getattr(os, "SEEK_HOLE", None)
+    if seek_data is None or seek_hole is None:
+        return [(0, length)] if length else []
+    off = 0
+    while off < length:
+        try:
+            s = os.lseek(fd, off, seek_data)
+        except OSError as e:
+            if e.errno == errno.ENXIO:  # no data after off
+                break
+            raise
+        if s >= length:
+            break
+        e = min(os.lseek(fd, s, seek_hole), length)
+        out.append((s, e))
+        off = e
+    return out
 
 def read_queue(
     qd: QueueDir,
@@ -224,17 +375,16 @@ def read_queue(
     for mf in files:
         rel = mf.rel
         try:
-            buf = scratch.read(mf.path, mf.size)
+            d, nbytes = scratch.read_cq(mf.path, mf.size, unit, batch)
         except OSError as e:
             if findings is not None:
                 findings.append(Finding("error", "cq_unreadable", rel, None, str(e)))
             continue
-        d = decode_units(buf, batch=batch)
         if findings is not None:
             if d.partial_bytes:
                 findings.append(
                     Finding("warning", "cq_partial_unit", rel, d.n_total * unit,
-                            f"file length {len(buf)} is not a multiple of {unit}")
+                            f"file length {nbytes} is not a multiple of {unit}")
                 )
             if d.trailing_nonzero >= 0:
                 findings.append(
@@ -257,17 +407,19 @@ def read_queue(
         cols = d.columns
         frame = {
             "topic": pl.Series([qd.topic], dtype=pl.Categorical).new_from_index(0, d.n_valid),
-            "queue_id": np.full(d.n_valid, qd.queue_id, dtype=np.int32),
-            "queue_offset": np.arange(base, base + d.n_valid, dtype=np.int64),
+            "queue_id": scratch.arena.full(np.int32, d.n_valid, qd.queue_id),
+            "queue_offset": scratch.arena.arange(base, d.n_valid),
             "phy_offset": cols["phy_offset"],
             "size": cols["size"],
             "tags_code": cols["tags_code"],
-            "filler": cols["size"] == FILLER_SIZE,
+            "filler": scratch.arena.equal(cols["size"], FILLER_SIZE),
             "file": pl.Series([rel], dtype=pl.Categorical).new_from_index(0, d.n_valid),
         }
         if batch:
             frame |= {k: cols[k] for k in ("store_ts", "msg_base_offset", "batch_size")}
-        out.append(pl.DataFrame(frame, schema=cq_schema(batch)))
+        # Series already of the schema's dtypes (numpy int32/int64/bool, Categorical): half the cost of a
+        # dict + schema per file
+        out.append(pl.DataFrame([v.alias(k) if isinstance(v, pl.Series) else pl.Series(k, v) for k, v in frame.items()]))
     if not out:
         return pl.DataFrame(schema=cq_schema(batch))
     return pl.concat(out, rechunk=False)
