@@ -48,6 +48,16 @@ def _commitlog(store: Path, crc: bool, props: bool, chunk: int, lean: bool = Fal
     return {"records": n, "bytes": (res.valid_end or 0) - first, "findings": len(res.findings)}
 
 
+def _store(store: Path) -> dict:
+    """The whole ``rmqinspect store`` analysis (``stream_store``: CRC, every check, recovery, lag)."""
+    from rmqinspect.analysis.store_summary import stream_store
+
+    r = stream_store(store)
+    files = r.data.scan.files
+    return {"records": r.stats.valid + r.stats.beyond, "bytes": int(files["size"].sum()) if files.height else 0,
+            "findings": r.findings.height}
+
+
 def _consumequeue(store: Path) -> dict:
     from rmqinspect.parsers import consumequeue as cq
 
@@ -79,7 +89,7 @@ def _index(store: Path) -> dict:
 
 def child(kind: str, store: Path, crc: bool, props: bool, chunk: int, lean: bool = False, warm: bool = True) -> None:
     """Runs in the child: one measurement, one JSON line."""
-    files = [p for p in (store / "commitlog").iterdir()] if kind == "commitlog" else []
+    files = [p for p in (store / "commitlog").iterdir()] if kind in ("commitlog", "store") else []
     if kind == "consumequeue":
         files = [p for p in (store / "consumequeue").rglob("*") if p.is_file()]
     if kind == "index":
@@ -90,11 +100,14 @@ def child(kind: str, store: Path, crc: bool, props: bool, chunk: int, lean: bool
     # throughput, and on a small store it would be most of the measured time.
     import polars  # noqa: F401
 
+    from rmqinspect.analysis import store_summary  # noqa: F401
     from rmqinspect.parsers import commitlog, consumequeue, index  # noqa: F401
 
     t0, c0 = time.perf_counter(), time.process_time()
     if kind == "commitlog":
         r = _commitlog(store, crc, props, chunk, lean)
+    elif kind == "store":
+        r = _store(store)
     elif kind == "consumequeue":
         r = _consumequeue(store)
     else:
@@ -153,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-warm", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--rss", type=Path, default=None,
                     help="also stream this (big) store once, no warm-up, and report peak RSS")
+    ap.add_argument("--store-rss", type=Path, default=None,
+                    help="also run the whole `rmqinspect store` analysis on this (big) store once, no warm-up, "
+                         "and report its time and peak RSS")
     a = ap.parse_args(argv)
     if a.child:
         child(a.child[0], Path(a.child[1]), a.crc, not a.no_props, a.chunk, a.lean, not a.no_warm)
@@ -198,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         r = run_child("commitlog", a.rss, props=False, chunk=a.chunk, warm=False)
         print(f"{a.rss} streamed once (iter_commitlog, no property map):")
         print(_line("commitlog (RSS run)", r))
+    if a.store_rss:
+        r = run_child("store", a.store_rss, warm=False)
+        print(f"{a.store_rss}: the whole store analysis once (stream_store, CRC verified):")
+        print(_line("store command (RSS run)", r))
     return 0
 
 

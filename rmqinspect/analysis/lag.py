@@ -23,26 +23,45 @@ if TYPE_CHECKING:
     import polars as pl
 
 
-def consumer_lag(
-    offsets: pl.DataFrame, cq: pl.DataFrame, ranges: pl.DataFrame, msgs: pl.DataFrame | None
-) -> pl.DataFrame:
-    """``offsets`` from ``configjson.consumer_offsets_frame``; ``ranges`` from ``consumequeue.queue_ranges``."""
+def unit_times(units: pl.DataFrame, msgs: pl.DataFrame, offsets: pl.DataFrame) -> pl.DataFrame:
+    """``topic (Utf8), queue_id, queue_offset, store_ts``: the units of the queues some group has an offset for,
+    with the store time of the record each points at (null where none starts there)."""
+    import polars as pl
+
+    return (
+        units.select(pl.col("topic").cast(pl.Utf8), "queue_id", "queue_offset", "phy_offset")
+        .join(offsets.select("topic", "queue_id").unique(), on=["topic", "queue_id"], how="semi")
+        .join(msgs.select("phy_offset", "store_ts"), on="phy_offset", how="left")
+        .drop("phy_offset")
+    )
+
+
+def lag_times(ts: pl.DataFrame, offsets: pl.DataFrame) -> pl.DataFrame:
+    """The rows of :func:`unit_times` that :func:`consumer_lag` reads: the units at the committed offsets and,
+    per queue, the newest unit with a store time. Reducing parts of ``ts`` and then the concatenation gives
+    the same rows as reducing all of it."""
+    import polars as pl
+
+    at = ts.join(
+        offsets.select("topic", "queue_id", pl.col("offset").alias("queue_offset")).unique(),
+        on=["topic", "queue_id", "queue_offset"],
+        how="semi",
+    )
+    newest = ts.filter(pl.col("store_ts").is_not_null()).sort("queue_offset").group_by("topic", "queue_id").last()
+    return pl.concat([at, newest.select(at.columns)]).unique(maintain_order=True)
+
+
+def consumer_lag(offsets: pl.DataFrame, ranges: pl.DataFrame, ts: pl.DataFrame | None) -> pl.DataFrame:
+    """``offsets`` from ``configjson.consumer_offsets_frame``; ``ranges`` from ``consumequeue.queue_ranges``;
+    ``ts`` from :func:`unit_times` (or its :func:`lag_times`), None when no record times are known."""
     import polars as pl
 
     ts_dtype = pl.Datetime("ms", "UTC")
     j = offsets.rename({"offset": "consumer_offset"}).join(
         ranges.select("topic", "queue_id", "min_offset", "max_offset"), on=["topic", "queue_id"], how="left"
     )
-    if msgs is not None and msgs.height and cq.height:
-        # only the queues some group has an offset for reach the result: join just their units
-        ts = (
-            cq.select(pl.col("topic").cast(pl.Utf8), "queue_id", "queue_offset", "phy_offset")
-            .join(offsets.select("topic", "queue_id").unique(), on=["topic", "queue_id"], how="semi")
-            .join(msgs.select("phy_offset", "store_ts"), on="phy_offset", how="left")
-        )
-        oldest = ts.rename({"queue_offset": "consumer_offset", "store_ts": "oldest_unconsumed_ts"}).drop(
-            "phy_offset"
-        )
+    if ts is not None and ts.height:
+        oldest = ts.rename({"queue_offset": "consumer_offset", "store_ts": "oldest_unconsumed_ts"})
         newest = (
             ts.sort("queue_offset")
             .group_by("topic", "queue_id")

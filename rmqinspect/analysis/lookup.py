@@ -438,27 +438,9 @@ def index_entries_for(store: Store, rec: dict[str, Any]) -> list[dict[str, Any]]
 def recovery_point(store: Store, version: str | None = None) -> tuple[int | None, str]:
     """Where a restart would cut the commitlog (``analysis.recovery.predict_recovery``, which reads the
     whole store with CRCs, as the broker's recovery does). Returns (offset, how it was predicted)."""
-    from . import integrity
-    from .recovery import RecoveryInputs, predict_recovery
-    from .store_summary import infer_version, load_store
+    from .store_summary import load_store, predict
 
-    data = load_store(store.root)
-    version = version or infer_version(data)  # from the store itself when it says (e.g. its logs' dir)
-    size_errors = len(integrity.check_cq_file_sizes(data.cq_files))
-    pred = predict_recovery(
-        RecoveryInputs(
-            data.root,
-            data.scan,
-            data.cq,
-            data.index_files,
-            data.checkpoint,
-            data.abort,
-            data.crc_verified,
-            size_errors,
-            data.bcq,
-        ),
-        version=version,
-    )
+    pred = predict(load_store(store.root), version)  # version None: from the store itself, marked assumed
     if pred.refuses_to_start:
         return None, f"broker would refuse to start: {pred.refuses_to_start}"
     return pred.recovered_offset, f"{pred.mode} recovery, RocketMQ {pred.version}" + (

@@ -35,6 +35,7 @@ Bytes after ``recovered_offset`` stay on disk (truncation only moves the write p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,20 +61,80 @@ def parse_version(v: str | None) -> tuple[int, int, int]:
     return nums[0], nums[1], nums[2]
 
 
+#: Dropped records listed in a prediction (``RecoveryPrediction.dropped``); the count is always exact.
+DROPPED_ROWS = 1000
+DROPPED_COLUMNS = ("phy_offset", "size", "topic", "queue_id", "queue_offset", "msg_id", "uniq_key", "store_ts")
+
+
+@dataclass
+class StoreFacts:
+    """What the prediction needs from the records and the consume queues (normal + batch), without holding them.
+
+    Built from whole frames by :func:`facts_from_frames`, or while streaming a store
+    (``analysis.store_summary.stream_store``): both give the same numbers.
+    """
+
+    files: pl.DataFrame  # commitlog files (``CommitLogScan.files``)
+    file_size: int | None
+    valid_end: int | None
+    dirs: list[Path]
+    max_cq_phy: int | None  # largest phy_offset of a real unit (the 4.4.0–4.7.0 rule)
+    max_cq_end: int | None  # largest phy_offset + size of a real unit
+    has_units: bool
+    disk_end: int | None  # end of the last record found on disk (also past damage)
+    unit_less: int  # valid dispatchable records without a unit: a restart dispatches them
+    dropped: Callable[[int], tuple[int, pl.DataFrame]]  # offset → (records at/after it, first DROPPED_ROWS of them)
+    cut_units: Callable[[int], pl.DataFrame]  # offset → units at/after it: topic, queue_id, queue_offset
+    first_units: pl.DataFrame  # per CQ file: file, phy_offset of its first unit
+
+
+def facts_from_frames(scan: CommitLogScan, cq: pl.DataFrame, bcq: pl.DataFrame | None = None) -> StoreFacts:
+    """:class:`StoreFacts` of a whole messages frame and whole consume-queue frames."""
+    import polars as pl
+
+    from ..parsers.consumequeue import queue_ranges
+    from .integrity import dispatchable
+
+    cq_all = cq if bcq is None else pl.concat([cq, bcq.select(cq.columns)], how="vertical_relaxed")
+    msgs = scan.messages
+    real = cq_all.filter(~pl.col("filler"))
+    r = queue_ranges(cq_all) if cq_all.height else None
+    ends = msgs.select((pl.col("phy_offset") + pl.col("size").cast(pl.Int64)).max()).item() if msgs.height else None
+    unit_less = dispatchable(msgs).join(cq_all.select("phy_offset"), on="phy_offset", how="anti").height
+
+    def dropped(offset: int) -> tuple[int, pl.DataFrame]:
+        d = msgs.filter(pl.col("phy_offset") >= offset)
+        return d.height, d.select(DROPPED_COLUMNS).head(DROPPED_ROWS)
+
+    firsts = cq_all.sort("queue_offset").group_by("file", maintain_order=True).agg(pl.col("phy_offset").first())
+    return StoreFacts(
+        scan.files,
+        scan.file_size,
+        scan.valid_end,
+        scan.dirs,
+        real["phy_offset"].max() if real.height else None,  # type: ignore[arg-type]
+        r["max_phy_end"].max() if r is not None and r.height else None,  # type: ignore[arg-type]
+        cq_all.height > 0,
+        int(ends) if ends is not None else None,
+        unit_less,
+        dropped,
+        lambda offset: cq_all.filter(pl.col("phy_offset") >= offset).select("topic", "queue_id", "queue_offset"),
+        firsts.with_columns(pl.col("file").cast(pl.Utf8)),
+    )
+
+
 @dataclass
 class RecoveryInputs:
-    """What the prediction reads: the commitlog scan (with CRC verified, as the broker recovers), consume
-    queues (normal + batch), index files, checkpoint and abort state."""
+    """What the prediction reads: facts of the commitlog scan (with CRC verified, as the broker recovers) and of
+    the consume queues, index files, checkpoint and abort state."""
 
     root: Path
-    scan: CommitLogScan
-    cq: pl.DataFrame
+    facts: StoreFacts
     index_files: list[IndexFileInfo]
     checkpoint: Checkpoint | None
     abort: AbortState
     crc_verified: bool = True
     cq_file_size_errors: int = 0
-    bcq: pl.DataFrame | None = None
     rocksdb_cq: bool = False  # 5.2+ storeType=defaultRocksDB: the CQ store is not decoded
 
 
@@ -144,15 +205,14 @@ def predict_recovery(
     """
     import polars as pl
 
-    from ..parsers.commitlog import scan_commitlog
+    from ..parsers.commitlog import iter_commitlog
+    from ..parsers.commitlog_decode import OPTIONAL_COLUMNS
     from ..parsers.commitlog_layout import MAGIC_V1, MAGIC_V2
-    from ..parsers.consumequeue import queue_ranges
-    from .integrity import dispatchable
 
     ver = parse_version(version)
     notes: list[str] = []
-    scan = inp.scan
-    files = scan.files.sort("start_offset")
+    facts = inp.facts
+    files = facts.files.sort("start_offset")
     mode = "abnormal" if inp.abort.present else "normal"
     empty_trunc = pl.DataFrame(
         schema={
@@ -165,16 +225,16 @@ def predict_recovery(
 
     # 1. load: wrong-sized files
     refuses = None
-    if scan.file_size is not None and files.height:
+    if facts.file_size is not None and files.height:
         sizes = files["size"].to_list()
         bad = [
             f
             for i, (f, s) in enumerate(zip(files["file"].to_list(), sizes, strict=True))
-            if s != scan.file_size and not (s == 0 and i == len(sizes) - 1)
+            if s != facts.file_size and not (s == 0 and i == len(sizes) - 1)
         ]
         if bad:
             refuses = (
-                f"{bad[0]} is not {scan.file_size} bytes: MappedFileQueue.load fails "
+                f"{bad[0]} is not {facts.file_size} bytes: MappedFileQueue.load fails "
                 '("length not matched message store config value") and the broker does not start'
             )
     if refuses is None and inp.cq_file_size_errors:
@@ -183,20 +243,9 @@ def predict_recovery(
         )
 
     # 3. consume queues: max phy offset (5.x/4.7.1+: offset+size of the last unit)
-    cq_all = (
-        inp.cq
-        if inp.bcq is None
-        else pl.concat([inp.cq, inp.bcq.select(inp.cq.columns)], how="vertical_relaxed")
-    )
-    if ver < (4, 7, 1):
-        last = cq_all.filter(~pl.col("filler")).group_by("topic", "queue_id").agg(pl.col("phy_offset").max())
-        max_cq = last["phy_offset"].max() if last.height else None
-    else:
-        r = queue_ranges(cq_all) if cq_all.height else None
-        max_cq = r["max_phy_end"].max() if r is not None and r.height else None
-    max_cq_i = int(max_cq) if max_cq is not None else -1  # type: ignore[arg-type]
+    max_cq = facts.max_cq_phy if ver < (4, 7, 1) else facts.max_cq_end
+    max_cq_i = int(max_cq) if max_cq is not None else -1
 
-    msgs = scan.messages
     version_assumed = version is None if assumed is None else assumed
     if files.height == 0:
         return RecoveryPrediction(
@@ -207,12 +256,12 @@ def predict_recovery(
             start_file=None,
             start_reason="no commitlog files: the broker destroys all consume queues",
             recovered_offset=0 if refuses is None else None,
-            valid_end_from_first_file=scan.valid_end,
+            valid_end_from_first_file=facts.valid_end,
             disk_data_end=None,
             dropped_bytes=0,
             dropped_messages=0,
             max_phy_offset_of_cq=max_cq_i if max_cq is not None else None,
-            cq_truncated=cq_all.height > 0,
+            cq_truncated=facts.has_units,
             cq_truncations=empty_trunc,
             to_dispatch=0,
             crc_verified=inp.crc_verified,
@@ -256,13 +305,15 @@ def predict_recovery(
     start_off = int(starts[idx])
 
     # 5. scan from the start file
-    ve = scan.valid_end
+    ve = facts.valid_end
     if ve is not None and ve >= start_off:
         recovered = ve
     else:
-        sub = scan_commitlog(
-            scan.dirs or inp.root, verify_crc=inp.crc_verified, start=start_off, properties=False
-        )
+        # only the stop point is needed: no frame is kept
+        sub = iter_commitlog(facts.dirs or inp.root, verify_crc=inp.crc_verified, start=start_off,
+                             properties=False, skip=OPTIONAL_COLUMNS)
+        for _ in sub:
+            pass
         recovered = sub.valid_end if sub.valid_end is not None else start_off
         notes.append(
             f"damage before the start file (first-file scan stops at {ve}) is not seen by the broker"
@@ -275,19 +326,16 @@ def predict_recovery(
             "body CRCs were not verified: the prediction assumes they are intact (checkCRCOnRecover)"
         )
 
-    ends = (
-        msgs.select((pl.col("phy_offset") + pl.col("size").cast(pl.Int64)).max()).item()
-        if msgs.height
-        else None
-    )
-    disk_end = max(int(ends), recovered) if ends is not None else recovered
-    dropped = msgs.filter(pl.col("phy_offset") >= recovered)
+    ends = facts.disk_end
+    disk_end = max(ends, recovered) if ends is not None else recovered
+    n_dropped, dropped = facts.dropped(recovered)
     # 6. consume-queue truncation and re-dispatch
     truncated = max_cq is not None and max_cq_i >= recovered
     if truncated:
-        cut = cq_all.filter(pl.col("phy_offset") >= recovered)
         trunc = (
-            cut.group_by("topic", "queue_id")
+            facts.cut_units(recovered)
+            .with_columns(pl.col("topic").cast(pl.Utf8))
+            .group_by("topic", "queue_id")
             .agg(
                 pl.len().alias("units_dropped"),
                 pl.col("queue_offset").min().alias("first_dropped_queue_offset"),
@@ -296,22 +344,14 @@ def predict_recovery(
         )
     else:
         trunc = empty_trunc
-    kept_units = cq_all.filter(pl.col("phy_offset") < recovered).select("phy_offset")
-    to_dispatch = (
-        dispatchable(msgs.filter(pl.col("phy_offset") < recovered))
-        .join(kept_units, on="phy_offset", how="anti")
-        .height
-    )
+    # every valid record is below the recovered offset (which is at or after the valid end)
+    to_dispatch = facts.unit_less
     # MappedFileQueue.truncateDirtyFiles: files starting after the offset are deleted
     cl_deleted = [f for f, st in zip(names, starts, strict=True) if st > recovered]
     # ConsumeQueue.truncateDirtyLogicFiles: from the last file back, files whose first unit is ≥ the offset go
     cq_deleted: list[str] = []
     if truncated:
-        firsts = (
-            cq_all.sort("queue_offset")
-            .group_by("file", maintain_order=True)
-            .agg(pl.col("phy_offset").first())
-        )
+        firsts = facts.first_units
         cq_deleted = sorted(firsts.filter(pl.col("phy_offset") >= recovered)["file"].to_list())
     # 7. index files deleted by an abnormal restart
     deleted: list[str] = []
@@ -329,7 +369,7 @@ def predict_recovery(
         valid_end_from_first_file=ve,
         disk_data_end=disk_end,
         dropped_bytes=max(0, disk_end - recovered),
-        dropped_messages=dropped.height,
+        dropped_messages=n_dropped,
         max_phy_offset_of_cq=int(max_cq) if max_cq is not None else None,  # type: ignore[arg-type]
         cq_truncated=bool(truncated and trunc.height),
         cq_truncations=trunc,
@@ -339,7 +379,5 @@ def predict_recovery(
         cq_files_deleted=cq_deleted,
         crc_verified=inp.crc_verified,
         notes=notes,
-        dropped=dropped.select(
-            "phy_offset", "size", "topic", "queue_id", "queue_offset", "msg_id", "uniq_key", "store_ts"
-        ).head(1000),
+        dropped=dropped,
     )

@@ -39,9 +39,9 @@ def _index(path: Path) -> pl.DataFrame:
 
 
 def _findings(path: Path) -> pl.DataFrame:
-    from ..analysis.store_summary import analyse_store, load_store
+    from ..analysis.store_summary import stream_store
 
-    return analyse_store(load_store(path)).findings
+    return stream_store(path).findings
 
 
 def _logs(what: str) -> Callable[[Path], pl.DataFrame]:

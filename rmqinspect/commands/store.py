@@ -30,7 +30,7 @@ def command(
     width: Annotated[int | None, typer.Option("--width", hidden=True, help="Console width (tests).")] = None,
 ) -> None:
     """Summarise and verify a broker store: files, offsets, topics, health, recovery prediction, consumer lag."""
-    from ..analysis.store_summary import analyse_store, load_store
+    from ..analysis.store_summary import stream_store
     from ..errors import EXIT_FINDINGS, UsageError
 
     if index_check not in ("sample", "full", "none"):
@@ -39,8 +39,9 @@ def command(
     if broker_version is not None and not re.fullmatch(r"\d+(\.(\d+|x)){0,2}", broker_version):
         raise UsageError(f"--broker-version must look like 5.3.3, 4.9 or 5.x, not {broker_version!r}")
     with _Progress(enabled=not json_out) as progress:
-        data = load_store(store_dir, verify_crc=not no_crc, progress=progress, lean=True)
-    report = analyse_store(data, version=broker_version, index_sample=sample)
+        # bounded memory: the commitlog is streamed once and checked window by window
+        report = stream_store(store_dir, verify_crc=not no_crc, progress=progress, version=broker_version,
+                              index_sample=sample)
     if json_out:
         from ..output import print_json
 

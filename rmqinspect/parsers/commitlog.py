@@ -278,6 +278,11 @@ class CommitLogIter:
     def __next__(self) -> pl.DataFrame:
         return next(self._gen)
 
+    @property
+    def stopped(self) -> bool:
+        """The broker's scan has stopped: ``valid_end`` is final, and every later record is beyond it."""
+        return self._stopped
+
     # --- results ------------------------------------------------------------------------------------
     def result(self, messages: pl.DataFrame | None = None) -> CommitLogScan:
         import polars as pl

@@ -353,13 +353,18 @@ def read_queue(
     findings: list[Finding] | None = None,
     files_out: list[fileio.MappedFile] | None = None,
     scratch: _Scratch | None = None,
+    parts_out: list[tuple[Path, str, int, int]] | None = None,
+    each: Callable[[pl.DataFrame], None] | None = None,
 ) -> pl.DataFrame:
     """All units of one queue as a CQ frame, up to where the broker's ``ConsumeQueue.recover`` stops.
 
     Files are walked in name order; the queue ends at the first invalid unit, and units in later files are
     *not* returned (the broker truncates them) but reported as ``cq_gap``. ``findings`` also receives the
     directory listing's findings (names, sizes, gaps), partial units, and non-zero data after the end.
-    ``files_out`` collects the queue's files (for cross-queue size checks).
+    ``files_out`` collects the queue's files (for cross-queue size checks); ``parts_out`` gets one
+    ``(path, rel, first queue offset, units)`` per file the frame's rows come from, in row order (so the rows can
+    be read again later, a block at a time: ``parsers.cq_stream``). ``each``: called with each file's frame
+    instead of returning them all (memory bounded by one file; the return value is then empty).
     """
     import polars as pl
 
@@ -405,6 +410,8 @@ def read_queue(
             ended_at = rel
         base = mf.offset // unit
         cols = d.columns
+        if parts_out is not None:
+            parts_out.append((mf.path, rel, base, d.n_valid))
         frame = {
             "topic": pl.Series([qd.topic], dtype=pl.Categorical).new_from_index(0, d.n_valid),
             "queue_id": scratch.arena.full(np.int32, d.n_valid, qd.queue_id),
@@ -419,7 +426,11 @@ def read_queue(
             frame |= {k: cols[k] for k in ("store_ts", "msg_base_offset", "batch_size")}
         # Series already of the schema's dtypes (numpy int32/int64/bool, Categorical): half the cost of a
         # dict + schema per file
-        out.append(pl.DataFrame([v.alias(k) if isinstance(v, pl.Series) else pl.Series(k, v) for k, v in frame.items()]))
+        df = pl.DataFrame([v.alias(k) if isinstance(v, pl.Series) else pl.Series(k, v) for k, v in frame.items()])
+        if each is not None:
+            each(df)
+        else:
+            out.append(df)
     if not out:
         return pl.DataFrame(schema=cq_schema(batch))
     return pl.concat(out, rechunk=False)

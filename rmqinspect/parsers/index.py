@@ -294,6 +294,40 @@ def read_index_entries(info: IndexFileInfo) -> pl.DataFrame:
     return df.with_columns(ts.alias("store_ts")).cast(index_schema())  # type: ignore[arg-type]
 
 
+def read_index_entries_at(info: IndexFileInfo, entry_nos: np.ndarray) -> pl.DataFrame:
+    """Entries ``entry_nos`` (1-based, ascending, ≤ ``used_entries``) of one file, as :func:`read_index_entries`
+    rows: one small read each (a sample of a big file without reading it all). Short reads end the list."""
+    import polars as pl
+
+    g = info.geometry
+    if g is None or not len(entry_nos):
+        return pl.DataFrame(schema=index_schema())
+    raw = bytearray()
+    got_nos = []
+    with fileio.open_ro(info.path) as fd:
+        for no in entry_nos.tolist():
+            b = _pread(fd, ENTRY_SIZE, g.entries_at + int(no) * ENTRY_SIZE)
+            if len(b) < ENTRY_SIZE:
+                break
+            raw += b
+            got_nos.append(no)
+    n = len(got_nos)
+    arr = np.frombuffer(bytes(raw), dtype=INDEX_ENTRY, count=n)
+    begin = info.header.begin_ts if info.header else 0
+    df = pl.DataFrame(
+        {
+            "file": pl.Series([info.file], dtype=pl.Categorical).new_from_index(0, n),
+            "entry_no": np.asarray(got_nos, dtype=np.int32),
+            "key_hash": arr["key_hash"].astype(np.int32),
+            "phy_offset": arr["phy_offset"].astype(np.int64),
+            "time_diff": arr["time_diff"].astype(np.int32),
+            "prev_index": arr["prev_index"].astype(np.int32),
+        }
+    )
+    ts = pl.lit(None, dtype=pl.Int64) if begin <= 0 else pl.lit(begin) + pl.col("time_diff").cast(pl.Int64) * 1000
+    return df.with_columns(ts.alias("store_ts")).cast(index_schema())  # type: ignore[arg-type]
+
+
 def read_index(
     root: Path,
     *,

@@ -74,8 +74,8 @@ def render_report(report: StoreReport, console: Console) -> None:
     head.add_row("messages", f"{_n(cl['messages'])} valid, {_n(cl['records_beyond_valid_end'])} beyond the valid end"
                  + ("" if d.crc_verified else " (CRC not verified)"))
     head.add_row("time range", f"{_ts(cl['first_store_ts'])} → {_ts(cl['last_store_ts'])}")
-    head.add_row("consume queues", f"{report.ranges.height} queues, {_n(d.cq.height)} units")
-    head.add_row("index", f"{len(d.index_files)} files, {_n(d.index_entries.height)} entries")
+    head.add_row("consume queues", f"{report.ranges.height} queues, {_n(report.units)} units")
+    head.add_row("index", f"{len(d.index_files)} files, {_n(d.n_index_entries)} entries")
     if d.layout.variants:
         head.add_row("layout", inert(", ".join(d.layout.variants)))
     cp = d.checkpoint

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from store_equivalence import assert_stream_equal
 
 from rmqinspect.analysis.store_summary import StoreReport, analyse_store, load_store
 from rmqinspect.parsers.index import ENTRY_SIZE
@@ -33,7 +34,9 @@ def store_copy(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 
 
 def _report(root: Path) -> StoreReport:
-    return analyse_store(load_store(root), index_sample=None)
+    r = analyse_store(load_store(root), index_sample=None)
+    assert_stream_equal(root, r, index_sample=None)
+    return r
 
 
 def _find(r: StoreReport, check: str) -> pl.DataFrame:

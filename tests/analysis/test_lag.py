@@ -50,6 +50,6 @@ def test_status_rules() -> None:
                        "phy_offset": [1, 2, 3, 4, 5, 6], "size": [1] * 6, "tags_code": [0] * 6,
                        "filler": [False] * 6, "file": ["f"] * 6},
                       schema_overrides={"queue_id": pl.Int32, "size": pl.Int32})
-    lag = consumer_lag(offsets, cq, queue_ranges(cq), None)
+    lag = consumer_lag(offsets, queue_ranges(cq), None)
     assert lag.select("topic", "queue_id", "lag", "status").rows() == [
         ("T", 0, 5, "ok"), ("T", 1, 0, "ahead"), ("T", 2, 5, "behind_min"), ("U", 0, 0, "no_queue")]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from store_equivalence import assert_stream_equal
 
 from rmqinspect.analysis.store_summary import analyse_store, load_store
 
@@ -36,7 +37,9 @@ def _copy(run: Path, tmp: Path, which: str = "store-at-crash") -> Path:
 
 
 def _predict(root: Path, version: str):  # type: ignore[no-untyped-def]
-    return analyse_store(load_store(root), version=version).recovery
+    r = analyse_store(load_store(root), version=version)
+    assert_stream_equal(root, r, version=version)
+    return r.recovery
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[r.name for r in RUNS])
