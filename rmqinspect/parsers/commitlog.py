@@ -270,6 +270,9 @@ class CommitLogIter:
         self._buf = bytearray(self.chunk + dec.PAD)
         self._scratch = np.empty(self.chunk + dec.PAD, dtype=bool)
         self._done = False
+        from . import commitlog_jit
+
+        self.jit = commitlog_jit.wanted(sum(f.size for f in self.listing.files))
         self._gen = self._run()
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
@@ -388,7 +391,7 @@ class CommitLogIter:
                         pos = nxt
                         mode = "chain" if valid else "resync"
                     continue
-                ch = dec.walk_chain(a, 0, got, room, self._scratch)
+                ch = dec.walk_chain(a, 0, got, room, self._scratch, jit=self.jit)
                 if len(ch.starts):
                     frame, resync = self._decode(a, pa.py_buffer(self._buf), ch.starts, ch.sizes, mf, pos, fi)
                     yield frame
@@ -562,7 +565,7 @@ class CommitLogIter:
         import polars as pl
 
         d = dec.decode(a, buf, starts, sizes, mf.offset + pos, mf.rel,
-                       verify_crc=self.verify_crc, properties=self.properties, skip=self.skip)
+                       verify_crc=self.verify_crc, properties=self.properties, skip=self.skip, jit=self.jit)
         frame = d.frame
         length_ok, crc_ok, phy_ok = d.length_ok, d.crc_ok, d.phy_ok
         resync: int | None = None

@@ -131,13 +131,20 @@ class Chain:
     magic: int = 0
 
 
-def walk_chain(a: np.ndarray, start: int, n: int, room: int, scratch: np.ndarray | None = None) -> Chain:
+def walk_chain(a: np.ndarray, start: int, n: int, room: int, scratch: np.ndarray | None = None, *,
+               jit: bool = False) -> Chain:
     """Follow TOTALSIZE from ``start`` through ``a[:n]``; ``room`` = bytes from chunk start to the file's end.
 
     Stops at a blank filler, zeros, a bad magic, an absurd TOTALSIZE, or where the next record does not fit
     in the chunk (``more``; the caller re-reads from ``stop``). A record is accepted here on magic + a
     TOTALSIZE that fits; field-level validity (length invariant, CRC) is judged by :func:`decode`.
+    ``jit``: the compiled sequential walk (``commitlog_jit``; same result, ~40x faster on 1 KiB records).
     """
+    if jit:
+        from . import commitlog_jit
+
+        st, sz_, stop, reason, total, mg = commitlog_jit.walk_chain(a, start, n, room)
+        return Chain(st, sz_, stop, reason, total, mg)
     c = find_candidates(a, start, n, scratch)
     sz = gather(a, c, ">i4").astype(np.int64)
     nxt = c + sz
@@ -260,11 +267,13 @@ def decode(
     verify_crc: bool = False,
     properties: bool = True,
     skip: frozenset[str] = frozenset(),
+    jit: bool = False,
 ) -> Decoded:
     """Decode accepted records ``a[starts[i] : starts[i]+sizes[i]]`` into the messages frame.
 
     ``skip`` names costly string columns (:data:`OPTIONAL_COLUMNS`) to leave null, for callers that do not
-    need them (``properties=False`` is the same as skipping ``properties``).
+    need them (``properties=False`` is the same as skipping ``properties``). ``jit``: fixed fields and property
+    values by the compiled kernels of ``commitlog_jit`` (same frame).
 
     ``base`` is the global commitlog offset of ``a[0]``. Fields that would lie outside a damaged record are
     nulled (its ``length_ok`` is False) rather than read from the neighbour.
@@ -274,59 +283,97 @@ def decode(
     n = len(starts)
     R = starts
     ends = R + sizes
-    head = gather(a, R, HEAD_DTYPE)
-    magic = head["magic"].astype(np.int32)
-    sysflag = head["sysflag"].astype(np.int32)
-    bh = np.where(sysflag & FLAG_BORNHOST_V6, HOST_V6_LEN, HOST_V4_LEN)
-    sh = np.where(sysflag & FLAG_STOREHOST_V6, HOST_V6_LEN, HOST_V4_LEN)
-    hb = R + bh + sh  # base for fields after both hosts
-    # Fixed fields end at most 112 bytes into a record: within PAD even for a damaged last record, and a
-    # damaged record's garbage is flagged by length_ok below.
-    store_ts = gather(a, R + REL_STORETIMESTAMP + bh, ">i8").astype(np.int64)
-    reconsume = gather(a, hb + REL_RECONSUMETIMES, ">i4").astype(np.int32)
-    prepared = gather(a, hb + REL_PREPAREDTXOFFSET, ">i8").astype(np.int64)
-    body_len = gather(a, hb + REL_BODYLEN, ">i4").astype(np.int64)
-    body_off = hb + REL_BODY
-    v2 = magic == MAGIC_V2
-    any_v2 = bool(v2.any())
-    tlw = np.where(v2, 2, 1) if any_v2 else 1
-    t_off = body_off + body_len
-    fits = (body_len >= 0) & (t_off + tlw <= ends)
-    # Offsets of a record whose lengths do not fit are pointed back at the record start (never the neighbour).
-    t_safe = np.where(fits, t_off, R)
-    topic_len = gather(a, t_safe, ">i1").astype(np.int64)
-    if any_v2:
-        topic_len = np.where(v2, gather(a, t_safe, ">i2").astype(np.int64), topic_len)
-    p_off = t_safe + tlw + topic_len
-    fits &= (topic_len >= 0) & (p_off + 2 <= ends)
-    p_safe = np.where(fits, p_off, R)
-    prop_len = gather(a, p_safe, ">i2").astype(np.int64)
-    fits &= prop_len >= 0
-    expected = REL_BODY + bh + sh + body_len + tlw + topic_len + 2 + prop_len
-    length_ok = fits & (expected == sizes)
+    jd = None
+    if jit:
+        from . import commitlog_jit
+
+        jd = commitlog_jit.decode_records(a, R, sizes)
+        i32o, i64o, length_ok = jd["i32"], jd["i64"], jd["length_ok"]
+        magic, body_crc, queue_id, flag, sysflag, reconsume, tlw = i32o
+        queue_offset, stored_phy, born_ts, store_ts, prepared, body_len, t_safe, topic_len, p_safe, prop_len = i64o
+        bh = np.where(sysflag & FLAG_BORNHOST_V6, HOST_V6_LEN, HOST_V4_LEN)
+        sh = np.where(sysflag & FLAG_STOREHOST_V6, HOST_V6_LEN, HOST_V4_LEN)
+        body_off = R + bh + sh + REL_BODY
+    else:
+        head = gather(a, R, HEAD_DTYPE)
+        magic = head["magic"].astype(np.int32)
+        sysflag = head["sysflag"].astype(np.int32)
+        body_crc = head["body_crc"].astype(np.int32)
+        queue_id = head["queue_id"].astype(np.int32)
+        flag = head["flag"].astype(np.int32)
+        queue_offset = head["queue_offset"].astype(np.int64)
+        stored_phy = head["stored_phy_offset"].astype(np.int64)
+        born_ts = head["born_ts"].astype(np.int64)
+        bh = np.where(sysflag & FLAG_BORNHOST_V6, HOST_V6_LEN, HOST_V4_LEN)
+        sh = np.where(sysflag & FLAG_STOREHOST_V6, HOST_V6_LEN, HOST_V4_LEN)
+        hb = R + bh + sh  # base for fields after both hosts
+        # Fixed fields end at most 112 bytes into a record: within PAD even for a damaged last record, and a
+        # damaged record's garbage is flagged by length_ok below.
+        store_ts = gather(a, R + REL_STORETIMESTAMP + bh, ">i8").astype(np.int64)
+        reconsume = gather(a, hb + REL_RECONSUMETIMES, ">i4").astype(np.int32)
+        prepared = gather(a, hb + REL_PREPAREDTXOFFSET, ">i8").astype(np.int64)
+        body_len = gather(a, hb + REL_BODYLEN, ">i4").astype(np.int64)
+        body_off = hb + REL_BODY
+        v2 = magic == MAGIC_V2
+        any_v2 = bool(v2.any())
+        tlw = np.where(v2, 2, 1) if any_v2 else 1
+        t_off = body_off + body_len
+        fits = (body_len >= 0) & (t_off + tlw <= ends)
+        # Offsets of a record whose lengths do not fit are pointed back at the record start (never the neighbour).
+        t_safe = np.where(fits, t_off, R)
+        topic_len = gather(a, t_safe, ">i1").astype(np.int64)
+        if any_v2:
+            topic_len = np.where(v2, gather(a, t_safe, ">i2").astype(np.int64), topic_len)
+        p_off = t_safe + tlw + topic_len
+        fits &= (topic_len >= 0) & (p_off + 2 <= ends)
+        p_safe = np.where(fits, p_off, R)
+        prop_len = gather(a, p_safe, ">i2").astype(np.int64)
+        fits &= prop_len >= 0
+        expected = REL_BODY + bh + sh + body_len + tlw + topic_len + 2 + prop_len
+        length_ok = fits & (expected == sizes)
     length_detail = []
     if not length_ok.all():
         for i in np.flatnonzero(~length_ok)[:64]:
             length_detail.append(_expected_len(bytes(a[R[i] : ends[i]]), int(magic[i]))[1])
 
-    stored_phy = head["stored_phy_offset"].astype(np.int64)
     phy = base + R
     phy_ok = stored_phy == phy
 
     crc_ok: np.ndarray | None = None
-    body_crc = head["body_crc"].astype(np.int32)
     if verify_crc:
-        crc_ok = _verify_crc(a, body_off, body_len, body_crc, length_ok)
+        crc_ok = _verify_crc(a, body_off, body_len, body_crc, length_ok, jit)
 
     # --- strings ---------------------------------------------------------------------------------
     ok_idx = np.flatnonzero(length_ok)
     if not properties:
         skip = skip | {"properties"}
-    topic = _strings(buf, t_safe + tlw, topic_len, length_ok, ok_idx, n) if "topic" not in skip else None
+    topic = _strings(buf, t_safe + tlw, topic_len, length_ok, ok_idx, n) if "topic" not in skip and jd is None else None
     tags = keys = uniq = uniq_last = props_col = None
     prop_crc_bad: list[tuple[int, int, int]] = []
     need_props = {"tags", "keys", "uniq_key", "client_uniq_key", "properties"} - skip
-    if need_props or verify_crc:
+    if jd is not None:
+        # compiled: every string column was cut out in the records' single pass
+        from .msgprops import Values
+
+        def col(row: int) -> pa.Array:
+            return _binary_to_strings(jd["offsets"][row], jd["data"][row], jd["valid"][row])
+
+        topic = col(0) if "topic" not in skip else None
+        tags = col(1) if "tags" in need_props else None
+        keys = col(2) if "keys" in need_props else None
+        if {"uniq_key", "client_uniq_key"} & need_props:
+            uniq_last = uniq = col(3)
+            if "client_uniq_key" in need_props and jd["uniq_count"].max(initial=0) > 1:
+                uniq = col(4)
+        if verify_crc:
+            cs, cl = jd["crc"][0][ok_idx], jd["crc"][1][ok_idx]
+            prop_crc_bad = _verify_prop_crc(a, a, Values(cs >= 0, cs, cl, cs, cl, (cs >= 0).astype(np.int64)),
+                                            ok_idx, R, sizes)
+        need_props = need_props & {"properties"}
+        verify_props_crc = False
+    else:
+        verify_props_crc = verify_crc
+    if need_props or verify_props_crc:
         blocks = msgprops.segments(buf, p_safe[ok_idx] + 2, prop_len[ok_idx], utf8=False)
         pbuf, P, poffs = msgprops.contiguous(blocks)
         # Placeholder start per record for an absent value: its own block start (keeps segments sorted).
@@ -353,13 +400,16 @@ def decode(
             # The first UNIQ_KEY differs from the last only where a record holds two (5.x batches).
             if "client_uniq_key" in need_props and pv.count.max(initial=0) > 1:
                 uniq = _string_col(pbuf, pv.has, pv.first_start, pv.first_length, ok_idx, block_at)
-        if verify_crc:
+        if verify_props_crc:
             prop_crc_bad = _verify_prop_crc(a, P, values(PROP_CRC32), ok_idx, R, sizes)
     v6_store = (sysflag & FLAG_STOREHOST_V6) != 0
     store_host_off = R + REL_STOREHOST + bh
     born_host = _hosts(a, R + OFF_BORNHOST, (sysflag & FLAG_BORNHOST_V6) != 0) if "born_host" not in skip else None
     store_host = _hosts(a, store_host_off, v6_store) if "store_host" not in skip else None
-    msg_id = _msg_ids(a, store_host_off, v6_store, stored_phy) if "msg_id" not in skip else None
+    msg_id = None
+    if "msg_id" not in skip:
+        msg_id = (_msg_ids(a, store_host_off, v6_store, stored_phy) if jd is None else
+                  _binary_to_strings(jd["offsets"][5], jd["data"][5], jd["valid"][5], ascii_only=True))
 
     cols: dict[str, object] = {
         "file": pl.Series("file", [file_rel], dtype=pl.Utf8).new_from_index(0, n) if n else pl.Series([], dtype=pl.Utf8),
@@ -368,11 +418,11 @@ def decode(
         "magic": magic,
         "body_crc": body_crc,
         "body_crc_ok": crc_ok,
-        "queue_id": head["queue_id"].astype(np.int32),
-        "flag": head["flag"].astype(np.int32),
-        "queue_offset": head["queue_offset"].astype(np.int64),
+        "queue_id": queue_id,
+        "flag": flag,
+        "queue_offset": queue_offset,
         "sysflag": sysflag,
-        "born_ts": _timestamps(head["born_ts"].astype(np.int64)),
+        "born_ts": _timestamps(born_ts),
         "born_host": born_host,
         "store_ts": _timestamps(store_ts),
         "store_host": store_host,
@@ -422,7 +472,7 @@ def _timestamps(ms: np.ndarray) -> pl.Series:
 
 
 def _verify_crc(a: np.ndarray, body_off: np.ndarray, body_len: np.ndarray, stored: np.ndarray,
-                usable: np.ndarray) -> np.ndarray:
+                usable: np.ndarray, jit: bool = False) -> np.ndarray:
     """``zlib.crc32(body) & 0x7FFFFFFF == BODYCRC`` per record (one C call per body; GIL released ≥ 5 KiB).
 
     An empty body is not checked by the broker (``if (bodyLen > 0)``) and counts as OK; a stored CRC of 0 is
@@ -432,9 +482,14 @@ def _verify_crc(a: np.ndarray, body_off: np.ndarray, body_len: np.ndarray, store
     crc = zlib.crc32
     out = np.ones(len(body_off), dtype=bool)
     idx = np.flatnonzero(usable & (body_len > 0))
-    s = body_off[idx].tolist()
-    e = (body_off[idx] + body_len[idx]).tolist()
-    got = np.fromiter((crc(mv[x:y]) for x, y in zip(s, e, strict=True)), dtype=np.int64, count=len(idx))
+    if jit:
+        from . import commitlog_jit
+
+        got = commitlog_jit.body_crcs(a, body_off[idx], body_len[idx])
+    else:
+        s = body_off[idx].tolist()
+        e = (body_off[idx] + body_len[idx]).tolist()
+        got = np.fromiter((crc(mv[x:y]) for x, y in zip(s, e, strict=True)), dtype=np.int64, count=len(idx))
     out[idx] = (got & 0x7FFFFFFF) == stored[idx].astype(np.int64)
     out[~usable] = False
     return out
@@ -486,6 +541,21 @@ def _string_col(buf: pa.Buffer, has: np.ndarray, vs: np.ndarray, vl: np.ndarray,
     b = vals.buffers()
     bitmap = pa.py_buffer(np.packbits(H, bitorder="little"))
     return pa.LargeStringArray.from_buffers(n, b[1], b[2], bitmap, offset=vals.offset)
+
+
+def _binary_to_strings(offs: np.ndarray, data: np.ndarray, valid: np.ndarray, *, ascii_only: bool = False) -> pa.Array:
+    """A ``large_string`` array over the buffers a compiled kernel filled (zero-copy; null where not ``valid``).
+    UTF-8 is validated as ``msgprops.segments`` does (invalid bytes → U+FFFD); ``ascii_only`` skips it."""
+    import pyarrow as pa
+
+    n = len(valid)
+    if n and not valid.any():
+        return pa.nulls(n, pa.large_string())
+    bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    bufs = [bitmap, pa.py_buffer(offs), pa.py_buffer(data)]
+    if ascii_only:
+        return pa.LargeStringArray.from_buffers(n, bufs[1], bufs[2], bitmap)
+    return msgprops.to_utf8(pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, bufs))
 
 
 def _scatter(vals: pa.Array, where: np.ndarray, n: int, typ: pa.DataType) -> pa.Array:
