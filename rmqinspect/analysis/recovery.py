@@ -136,6 +136,7 @@ class RecoveryInputs:
     crc_verified: bool = True
     cq_file_size_errors: int = 0
     rocksdb_cq: bool = False  # 5.2+ storeType=defaultRocksDB: the CQ store is not decoded
+    dledger: bool = False  # the messages are DLedger entries: DLedgerCommitLog's recovery, not modelled
 
 
 @dataclass
@@ -268,6 +269,28 @@ def predict_recovery(
             notes=["no commitlog files"],
         )
 
+    if inp.dledger:
+        return RecoveryPrediction(
+            version=version or DEFAULT_VERSION,
+            version_assumed=version_assumed,
+            mode=mode,
+            refuses_to_start=None,
+            start_file=None,
+            start_reason="DLedger commitlog: the broker recovers through DLedgerCommitLog / DLedgerMmapFileStore, "
+            "whose rules are not modelled here",
+            recovered_offset=None,
+            valid_end_from_first_file=facts.valid_end,
+            disk_data_end=facts.disk_end,
+            dropped_bytes=0,
+            dropped_messages=0,
+            max_phy_offset_of_cq=max_cq_i if max_cq is not None else None,
+            cq_truncated=False,
+            cq_truncations=empty_trunc,
+            to_dispatch=facts.unit_less,
+            crc_verified=inp.crc_verified,
+            notes=["DLedger store: no recovery prediction (the entry chain's valid end is "
+                   f"{facts.valid_end}; raft commit state is in dledger-*/checkpoint)"],
+        )
     names = files["file"].to_list()
     starts = files["start_offset"].to_list()
     n = len(names)

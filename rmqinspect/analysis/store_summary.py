@@ -215,7 +215,11 @@ def load_store(
     lock = storefiles.read_lock(root, fs)
     abort = storefiles.read_abort(root, fs)
     cb = _stage(progress, "commitlog")
-    if layout.commitlog:
+    if layout.dledger:
+        from ..parsers.dledger import scan_dledger
+
+        scan = scan_dledger(_dledger_data(root, layout, fs), verify_crc=verify_crc, progress=cb, properties=False)
+    elif layout.commitlog:
         # properties=False: KEYS/TAGS/UNIQ_KEY stay decoded; the full property list (memory) is not needed here
         scan = scan_commitlog(root, verify_crc=verify_crc, progress=cb, properties=False)
     else:
@@ -408,7 +412,7 @@ def recovery_inputs(data: StoreData, facts: StoreFacts | None = None) -> Recover
 
     facts = facts or facts_from_frames(data.scan, data.cq, data.bcq)
     return RecoveryInputs(data.root, facts, data.index_files, data.checkpoint, data.abort, data.crc_verified,
-                          _cq_size_errors(data), data.layout.rocksdb_cq)
+                          _cq_size_errors(data), data.layout.rocksdb_cq, bool(data.layout.dledger))
 
 
 def predict(data: StoreData, version: str | None = None, facts: StoreFacts | None = None,
@@ -614,9 +618,17 @@ def stream_store(
             lag_parts.append(lag_times(unit_times(units, msgs, offsets), offsets))
         lo = hi
 
-    if layout.commitlog:
-        it = iter_commitlog(root, verify_crc=verify_crc, progress=_stage(progress, "commitlog"), properties=False,
-                            skip=_LEAN_SKIP, chunk_bytes=chunk_bytes or DEFAULT_CHUNK)
+    if layout.commitlog or layout.dledger:
+        it: Any
+        if layout.dledger:
+            from ..parsers.dledger import iter_dledger
+
+            it = iter_dledger(_dledger_data(root, layout, fs), verify_crc=verify_crc,
+                              progress=_stage(progress, "commitlog"), properties=False, skip=frozenset(_LEAN_SKIP),
+                              chunk_bytes=chunk_bytes or DEFAULT_CHUNK)
+        else:
+            it = iter_commitlog(root, verify_crc=verify_crc, progress=_stage(progress, "commitlog"), properties=False,
+                                skip=_LEAN_SKIP, chunk_bytes=chunk_bytes or DEFAULT_CHUNK)
         pending: list[pl.DataFrame] = []
         rows = 0
         for frame in it:
@@ -643,6 +655,20 @@ def stream_store(
     ts = pl.concat(lag_parts) if lag_parts else None
     facts = _streamed_facts(data, ranges, bcq, stats, checks, qmax, max_real_phy, firsts_parts, has_units)
     return _report(data, ranges, checks, order, stats, offsets, ts, facts, version)
+
+
+def _dledger_data(root: Path, layout: StoreLayout, findings: list[Finding]) -> Path:
+    """The DLedger data directory whose entries are the store's messages (the first, if several), noting what is
+    not read."""
+    if len(layout.dledger) > 1:
+        findings.append(Finding("warning", "dledger_many", layout.dledger[1], None,
+                                f"several DLedger directories ({', '.join(layout.dledger)}): only "
+                                f"{layout.dledger[0]} is read"))
+    if layout.commitlog and any(p.name.isdigit() for p in (root / "commitlog").iterdir()):
+        findings.append(Finding("info", "dledger_legacy_commitlog", "commitlog", None,
+                                "commitlog/ files from before the switch to DLedger are not read (offsets below "
+                                "dividedCommitlogOffset live there)"))
+    return root / layout.dledger[0] / "data"
 
 
 def _release_freed_memory() -> None:

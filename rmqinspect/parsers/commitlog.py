@@ -425,7 +425,7 @@ class CommitLogIter:
                     self._stop_at(mf.offset + stop)
                     if fi.zero_tail_from is None:
                         fi.zero_tail_from = stop
-                    r = _first_nonzero(fd, stop, limit)
+                    r = fileio.first_nonzero(fd, stop, limit)
                     if r is None:
                         break
                     if fi.data_after_end_at is None:
@@ -514,7 +514,7 @@ class CommitLogIter:
                 stop,
                 f"end-of-file filler says {ts} bytes but {size - stop} remain in the file",
             )
-        r = _first_nonzero(fd, stop + MIN_BLANK, size)
+        r = fileio.first_nonzero(fd, stop + MIN_BLANK, size)
         if r is not None:
             F.add(
                 "info",
@@ -605,30 +605,6 @@ class CommitLogIter:
                 fi.beyond_end_records += int(beyond.sum())
         fi.records += frame.height
         return frame, resync
-
-
-def _first_nonzero(fd: int, start: int, limit: int, chunk: int = 8 << 20) -> int | None:
-    """First non-zero byte in [start, limit) of the file, skipping sparse holes with ``SEEK_DATA``."""
-    pos = start
-    buf = bytearray(chunk)
-    while pos < limit:
-        if hasattr(os, "SEEK_DATA"):
-            try:
-                pos = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError:  # ENXIO: only holes up to EOF
-                return None
-            if pos >= limit:
-                return None
-        want = min(chunk, limit - pos)
-        got = fileio.read_into(fd, memoryview(buf)[:want], pos)
-        if got <= 0:
-            return None
-        a = np.frombuffer(buf, dtype=np.uint8, count=got)
-        nz = np.flatnonzero(a)
-        if len(nz):
-            return pos + int(nz[0])
-        pos += got
-    return None
 
 
 def iter_commitlog(

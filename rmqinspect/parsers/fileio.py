@@ -280,3 +280,30 @@ def _check_sequence(res: MappedFileList, prefix: str) -> None:
                                             f"{f.offset - prev_end} bytes missing after {prev.rel} "
                                             f"(expected a file named {prev_end:020d})"))
         prev = f
+
+
+def first_nonzero(fd: int, start: int, limit: int, chunk: int = 8 << 20) -> int | None:
+    """First non-zero byte in [start, limit) of the file (None: only zeros), skipping sparse holes with
+    ``SEEK_DATA`` and continuing after short reads (commitlog and DLedger data files)."""
+    import numpy as np
+
+    pos = start
+    buf = bytearray(chunk)
+    while pos < limit:
+        if hasattr(os, "SEEK_DATA"):
+            try:
+                pos = os.lseek(fd, pos, os.SEEK_DATA)
+            except OSError:  # ENXIO: only holes up to EOF
+                return None
+            if pos >= limit:
+                return None
+        want = min(chunk, limit - pos)
+        got = read_into(fd, memoryview(buf)[:want], pos)
+        if got <= 0:
+            return None
+        a = np.frombuffer(buf, dtype=np.uint8, count=got)
+        nz = np.flatnonzero(a)
+        if len(nz):
+            return pos + int(nz[0])
+        pos += got
+    return None

@@ -202,8 +202,8 @@ def detect_layout(root: Path, findings: list[Finding] | None = None) -> StoreLay
     notes: list[tuple[str, str, str]] = []  # (variant, file, detail)
     if lay.dledger:
         notes.append(("dledger", lay.dledger[0],
-                      f"DLedger commitlog in {', '.join(lay.dledger)}/data (entries wrap commitlog records); "
-                      "not decoded by this version"))
+                      f"DLedger commitlog in {', '.join(lay.dledger)}/data: its entries wrap the commitlog records "
+                      "read here; no recovery prediction for DLedger"))
     if lay.rocksdb_cq:
         notes.append(("rocksdb-cq", "consumequeue",
                       "RocksDB consume queue files in consumequeue/ (storeType=defaultRocksDB): needs a RocksDB "

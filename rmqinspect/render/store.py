@@ -103,7 +103,7 @@ def render_report(report: StoreReport, console: Console) -> None:
     rt.add_row("mode", f"{r.mode} ({'version ' + inert(r.version)}{', assumed' if r.version_assumed else ''})")
     if r.refuses_to_start:
         rt.add_row("outcome", Text(inert(r.refuses_to_start), style="bold red"))
-    rt.add_row("start file", inert(f"{r.start_file} — {r.start_reason}"))
+    rt.add_row("start file", inert(f"{r.start_file or '—'} — {r.start_reason}"))
     rt.add_row("keeps up to", f"{_n(r.recovered_offset)} (disk data ends at {_n(r.disk_data_end)})")
     rt.add_row("drops", Text(f"{_n(r.dropped_bytes)} bytes, {_n(r.dropped_messages)} messages",
                              style="bold red" if r.dropped_messages else ""))

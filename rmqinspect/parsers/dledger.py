@@ -1,0 +1,284 @@
+"""DLedger commitlog (``enableDLegerCommitLog=true``, 4.5+): entries that wrap commitlog records → the messages frame.
+
+Layout (spec §3.11, checked on real 4.9.7 and 5.3.3 brokers by ``tests/lab/test_dledger.py``): files with 20-digit
+names in ``ROOT/dledger-<selfId>/data`` (**not** ``<group>-<selfId>`` as the spec had it: the real brokers write
+``dledger-n0``; ``storefiles.detect_layout`` accepts any ``*-*`` directory holding ``data/``), each a chain of
+entries::
+
+    i32 magic = 1 | i32 size = 48 + bodyLen | i64 index | i64 term | i64 pos | i32 channel | i32 chainCrc
+    | i32 bodyCrc | i32 bodyLen | body = one commitlog record (or a batch of them)
+
+ended by a filler (magic ``-1``) or zeros. ``pos`` is the entry's global offset (file name + position), and the
+wrapped record's PHYSICALOFFSET is ``pos + 48`` — the offset consume queues and offset msgIds use, so the frame's
+``phy_offset`` is that too and every commitlog check applies unchanged. The 4.9.7/5.3.3 brokers leave
+``chainCrc`` and ``bodyCrc`` 0 (DLedger computes neither), so body integrity comes from the wrapped record's own
+BODYCRC.
+
+Findings: ``dledger_magic`` (damage where an entry should start: the chain stops), ``dledger_size`` (absurd
+entry size or an entry running past the file), ``dledger_pos`` (``pos`` ≠ real offset: stale bytes),
+``dledger_index`` (raft index not consecutive), ``dledger_body`` (bodyLen ≠ size − 48, or the wrapped records do
+not fill the body), ``dledger_data_after_end`` (non-zero bytes after the end of the chain). Files are read with
+``pread`` in chunks (bounded memory, no SIGBUS), read-only.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..findings import Finding
+from . import commitlog_decode as dec
+from . import fileio
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from .commitlog import CommitLogScan
+
+ENTRY_HEAD = struct.Struct(">iiqqqiiii")
+HEADER = 48  # DLedgerEntry.BODY_OFFSET
+MAGIC = 1
+FILLER = -1
+DEFAULT_CHUNK = 16 << 20
+MAX_FINDINGS = 20
+
+
+@dataclass
+class _Walk:
+    starts: list[int]  # chunk-relative entry starts
+    sizes: list[int]
+    stop: int  # chunk-relative position where the walk stopped
+    reason: str  # "more" (next entry not in the chunk), "end" (file end), "filler", "zero", "magic", "size"
+
+
+class DLedgerIter:
+    """Message frames of the wrapped records, chunk by chunk; ``result()`` once exhausted (as ``CommitLogIter``)."""
+
+    def __init__(self, data_dir: Path, *, verify_crc: bool = False, progress: Callable[[int, int], None] | None = None,
+                 chunk_bytes: int = DEFAULT_CHUNK, properties: bool = True, skip: frozenset[str] = frozenset()) -> None:
+        self.dirs = [data_dir]
+        root = data_dir.parent.parent
+        self.listing = fileio.list_mapped_files([data_dir], check_prefix="dledger_file", rel_root=root)
+        self.verify_crc, self.progress, self.properties, self.skip = verify_crc, progress, properties, skip
+        self.chunk = max(int(chunk_bytes), 1 << 16)
+        self.findings: list[Finding] = list(self.listing.findings)
+        self._counts: dict[str, int] = {}
+        self.valid_end: int | None = None
+        self._stopped = False
+        self.entries = 0
+        self._last_index: int | None = None
+        self.file_rows: list[dict] = []
+        self._gen = self._run()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        return self
+
+    def __next__(self) -> pl.DataFrame:
+        return next(self._gen)
+
+    def result(self, messages: pl.DataFrame | None = None) -> CommitLogScan:
+        import polars as pl
+
+        from .commitlog import CommitLogScan, files_schema, messages_schema
+
+        for _ in self._gen:
+            pass
+        for check, c in self._counts.items():
+            if c > MAX_FINDINGS:
+                self.findings.append(Finding("error", check, None, None, f"{c - MAX_FINDINGS} more {check} findings not listed"))
+        files = pl.DataFrame(self.file_rows, schema=files_schema())
+        msgs = messages if messages is not None else pl.DataFrame(schema=messages_schema())
+        return CommitLogScan(msgs, files, self.findings, self.valid_end, self.listing.file_size, self.dirs)
+
+    # --- walking ----------------------------------------------------------------------------------------------
+    def _add(self, severity: str, check: str, file: str | None, offset: int | None, detail: str) -> None:
+        c = self._counts[check] = self._counts.get(check, 0) + 1
+        if c <= MAX_FINDINGS:
+            self.findings.append(Finding(severity, check, file, offset, detail))  # type: ignore[arg-type]
+
+    def _stop_at(self, offset: int) -> None:
+        if not self._stopped:
+            self.valid_end, self._stopped = offset, True
+
+    def _run(self) -> Iterator[pl.DataFrame]:
+        total = sum(f.size for f in self.listing.files)
+        done = 0
+        prev_end: int | None = None
+        for mf in self.listing.files:
+            if prev_end is not None and mf.offset != prev_end:
+                self._stop_at(prev_end)
+            yield from self._scan_file(mf)
+            prev_end = mf.end
+            done += mf.size
+            if self.progress:
+                self.progress(done, total)
+        if prev_end is not None:
+            self._stop_at(prev_end)
+
+    def _scan_file(self, mf: fileio.MappedFile) -> Iterator[pl.DataFrame]:
+
+        row = {"file": mf.rel, "start_offset": mf.offset, "size": mf.size, "valid_bytes": None, "records": 0,
+               "beyond_end_records": 0, "blank_filler_at": None, "zero_tail_from": None, "data_after_end_at": None,
+               "status": "active"}
+        self.file_rows.append(row)
+        try:
+            fd = fileio._open_fd(mf.path)
+        except OSError as e:
+            self._add("error", "dledger_unreadable", mf.rel, None, str(e))
+            row["status"] = "unreadable"
+            self._stop_at(mf.offset)
+            return
+        try:
+            size = os.fstat(fd).st_size
+            pos = 0
+            while pos < size:
+                want = min(self.chunk, size - pos)
+                buf = bytearray(want + dec.PAD)
+                got = fileio.read_into(fd, memoryview(buf)[:want], pos)
+                if got < want:
+                    self._add("warning", "dledger_read_short", mf.rel, pos + got,
+                              f"file ended at {pos + got} while reading (it was {size} bytes): it shrank")
+                    size = pos + got
+                a = np.frombuffer(buf, dtype=np.uint8)
+                w = self._walk(buf, got, size - pos, mf, pos)
+                if w.starts:
+                    frame = self._decode(a, buf, w, mf, pos)
+                    row["records"] += frame.height
+                    yield frame
+                if w.reason == "more":
+                    if w.stop == 0:  # one entry larger than the chunk
+                        self.chunk = max(self.chunk * 2, int(ENTRY_HEAD.unpack_from(buf, 0)[1]) + HEADER)
+                    pos += w.stop
+                    continue
+                end = pos + w.stop
+                if w.reason == "filler":
+                    row["blank_filler_at"] = end
+                    row["status"] = "full"
+                elif w.reason == "zero":
+                    row["zero_tail_from"] = end
+                    self._stop_at(mf.offset + end)
+                    nz = fileio.first_nonzero(fd, end, size)
+                    if nz is not None:
+                        row["data_after_end_at"] = nz
+                        self._add("warning", "dledger_data_after_end", mf.rel, nz,
+                                  f"non-zero bytes at {nz} after the end of the entries at {end}")
+                elif w.reason in ("magic", "size"):
+                    self._stop_at(mf.offset + end)
+                    row["status"] = "damaged"
+                elif w.reason == "end":
+                    pass
+                break
+            row["valid_bytes"] = (self.valid_end - mf.offset if self._stopped and self.valid_end is not None
+                                  and self.valid_end < mf.end else mf.size)
+        finally:
+            os.close(fd)
+
+    def _walk(self, buf: bytearray, n: int, room: int, mf: fileio.MappedFile, base: int) -> _Walk:
+        """The entry chain through ``buf[:n]`` (``room`` = bytes to the file's end), checking each header."""
+        starts: list[int] = []
+        sizes: list[int] = []
+        p = 0
+        unpack = ENTRY_HEAD.unpack_from
+        while True:
+            if p + HEADER > n:
+                return _Walk(starts, sizes, p, "more" if p + HEADER <= room else ("end" if p >= room else "size"))
+            magic, size, index, _term, epos, _ch, _chain, _bcrc, blen = unpack(buf, p)
+            here = mf.offset + base + p
+            if magic != MAGIC:
+                if magic == FILLER:
+                    return _Walk(starts, sizes, p, "filler")
+                if magic == 0 and size == 0:
+                    return _Walk(starts, sizes, p, "zero")
+                self._add("error", "dledger_magic", mf.rel, base + p,
+                          f"entry magic {magic} (expected 1, or -1 for the end-of-file filler): the chain stops here")
+                return _Walk(starts, sizes, p, "magic")
+            if size < HEADER + dec.MIN_RECORD_V4 or p + size > room:
+                self._add("error", "dledger_size", mf.rel, base + p,
+                          f"entry size {size} at offset {here}: below {HEADER + dec.MIN_RECORD_V4} or past the file end")
+                return _Walk(starts, sizes, p, "size")
+            if p + size > n:
+                return _Walk(starts, sizes, p, "more")
+            if epos != here:
+                self._add("error", "dledger_pos", mf.rel, base + p,
+                          f"entry pos {epos} ≠ its real offset {here}: stale bytes from another position")
+            if self._last_index is not None and index != self._last_index + 1:
+                self._add("warning", "dledger_index", mf.rel, base + p,
+                          f"raft index {index} follows {self._last_index} (not consecutive)")
+            self._last_index = index
+            if blen != size - HEADER:
+                self._add("error", "dledger_body", mf.rel, base + p, f"bodyLen {blen} ≠ entry size {size} − 48")
+            starts.append(p)
+            sizes.append(size)
+            self.entries += 1
+            p += size
+
+    def _decode(self, a: np.ndarray, buf: bytearray, w: _Walk, mf: fileio.MappedFile, base: int) -> pl.DataFrame:
+        """The wrapped records: one per entry (TOTALSIZE = body), batches walked by the commitlog chain."""
+        import polars as pl
+        import pyarrow as pa
+
+        es = np.asarray(w.starts, dtype=np.int64)
+        ez = np.asarray(w.sizes, dtype=np.int64)
+        body = es + HEADER
+        inner = dec.gather(a, body, ">i4").astype(np.int64)
+        single = inner == ez - HEADER
+        rs, rz = [body[single]], [inner[single]]
+        for i in np.flatnonzero(~single).tolist():  # batch bodies (or damage): the inner record chain
+            b0, b1 = int(body[i]), int(es[i] + ez[i])
+            ch = dec.walk_chain(a, b0, b1, b1)
+            if ch.stop != b1 or not len(ch.starts):
+                self._add("error", "dledger_body", mf.rel, base + int(es[i]),
+                          f"the wrapped commitlog records end at {base + ch.stop}, not at the entry's end "
+                          f"{base + b1} ({ch.reason})")
+            rs.append(ch.starts)
+            rz.append(ch.sizes)
+        starts = np.concatenate(rs)
+        sizes = np.concatenate(rz)
+        order = np.argsort(starts, kind="stable")
+        starts, sizes = starts[order], sizes[order]
+        d = dec.decode(a, pa.py_buffer(buf), starts, sizes, mf.offset + base, mf.rel, verify_crc=self.verify_crc,
+                       properties=self.properties, skip=self.skip)
+        frame = d.frame
+        phy = mf.offset + base + starts
+        for i in np.flatnonzero(~d.length_ok)[:MAX_FINDINGS].tolist():
+            self._add("error", "commitlog_length", mf.rel, base + int(starts[i]),
+                      f"wrapped record at {int(phy[i])}: {d.length_detail[i] if i < len(d.length_detail) else ''}")
+        if d.crc_ok is not None:
+            for i in np.flatnonzero(~d.crc_ok & d.length_ok)[:MAX_FINDINGS].tolist():
+                self._add("error", "commitlog_crc", mf.rel, base + int(starts[i]),
+                          f"wrapped record at {int(phy[i])}: body CRC mismatch")
+        for i in np.flatnonzero(~d.phy_ok)[:MAX_FINDINGS].tolist():
+            self._add("error", "commitlog_phy_offset", mf.rel, base + int(starts[i]),
+                      f"wrapped record's PHYSICALOFFSET is not its position {int(phy[i])} (= entry pos + 48)")
+        if self._stopped and self.valid_end is not None:
+            beyond = phy >= self.valid_end
+            if beyond.any():
+                frame = frame.with_columns(pl.Series("beyond_valid_end", beyond))
+        return frame
+
+
+def iter_dledger(data_dir: Path, **kw: object) -> DLedgerIter:
+    """:class:`DLedgerIter` over one ``<dledger dir>/data`` directory."""
+    return DLedgerIter(data_dir, **kw)  # type: ignore[arg-type]
+
+
+def scan_dledger(data_dir: Path, **kw: object) -> CommitLogScan:
+    """Every wrapped record of a DLedger data directory in one messages frame (a ``CommitLogScan``)."""
+    import polars as pl
+
+    from .commitlog import messages_schema
+
+    it = iter_dledger(data_dir, **kw)
+    frames = list(it)
+    msgs = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=messages_schema())
+    return it.result(msgs)
