@@ -44,6 +44,7 @@ class Store:
     commitlog: list[Path]
     hash_slot_num: int | None = None
     index_num: int | None = None
+    dledger: bool = False  # ``commitlog`` is a DLedger data dir: records sit at their offsets inside the entries
     _reader: Any = field(default=None, repr=False)
     _index: Any = field(default=None, repr=False)
 
@@ -81,6 +82,11 @@ def open_store(path: str | Path, *, hash_slot_num: int | None = None, index_num:
         raise UnusableInputError(f"{p}: not a directory (give the store root, the folder holding commitlog/)")
     root = p.parent if p.name == "commitlog" else p
     if not (root / "commitlog").is_dir():
+        from ..parsers.storefiles import detect_layout
+
+        dl = detect_layout(root).dledger
+        if dl:  # a wrapped record lies at its own offset in the data files (entry pos + 48): read it there
+            return Store(root, [root / dl[0] / "data"], hash_slot_num, index_num, dledger=True)
         raise UnusableInputError(f"{p}: no commitlog/ here; not a RocketMQ store root")
     return Store(root, resolve_commitlog_dirs(root), hash_slot_num, index_num)
 
@@ -222,9 +228,12 @@ def scan_for(store: Store, key: str, *, kind: str, topic: str | None = None, lim
 
 def _scan(store: Store, cond: pl.Expr, limit: int, *, properties: bool) -> list[int]:
     from ..parsers.commitlog import iter_commitlog
+    from ..parsers.dledger import iter_dledger
 
     found: list[int] = []
-    for chunk in iter_commitlog(store.commitlog, properties=properties):
+    chunks = (iter_dledger(store.commitlog[0], properties=properties) if store.dledger
+              else iter_commitlog(store.commitlog, properties=properties))
+    for chunk in chunks:
         found += chunk.filter(cond.fill_null(False))["phy_offset"].to_list()
         if len(found) >= limit:
             break

@@ -141,6 +141,8 @@ def decode_all(a, R, sizes, names, name_offs, i32o, i64o, ok, soffs, d0, d1, d2,
         i64o[4, i] = be_i64(a, hb + rel_tx)
         i64o[5, i] = be_i32(a, hb + rel_bl)
         i64o[6, i] = hb + rel_body  # body offset until pass 2
+        i64o[10, i] = be_i64(a, r + 48)  # born host: 4-byte address + port (v4; v6 rows are redone in numpy)
+        i64o[11, i] = be_i64(a, r + rel_ts + bh + 8)  # store host
         sho = r + rel_ts + bh + 8
         for q in range(sh):
             c = a[sho + q]

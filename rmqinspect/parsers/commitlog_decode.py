@@ -290,7 +290,7 @@ def decode(
         jd = commitlog_jit.decode_records(a, R, sizes)
         i32o, i64o, length_ok = jd["i32"], jd["i64"], jd["length_ok"]
         magic, body_crc, queue_id, flag, sysflag, reconsume, tlw = i32o
-        queue_offset, stored_phy, born_ts, store_ts, prepared, body_len, t_safe, topic_len, p_safe, prop_len = i64o
+        queue_offset, stored_phy, born_ts, store_ts, prepared, body_len, t_safe, topic_len, p_safe, prop_len = i64o[:10]
         bh = np.where(sysflag & FLAG_BORNHOST_V6, HOST_V6_LEN, HOST_V4_LEN)
         sh = np.where(sysflag & FLAG_STOREHOST_V6, HOST_V6_LEN, HOST_V4_LEN)
         body_off = R + bh + sh + REL_BODY
@@ -404,8 +404,11 @@ def decode(
             prop_crc_bad = _verify_prop_crc(a, P, values(PROP_CRC32), ok_idx, R, sizes)
     v6_store = (sysflag & FLAG_STOREHOST_V6) != 0
     store_host_off = R + REL_STOREHOST + bh
-    born_host = _hosts(a, R + OFF_BORNHOST, (sysflag & FLAG_BORNHOST_V6) != 0) if "born_host" not in skip else None
-    store_host = _hosts(a, store_host_off, v6_store) if "store_host" not in skip else None
+    born_key = jd["i64"][10].view(np.uint64) if jd is not None else None
+    store_key = jd["i64"][11].view(np.uint64) if jd is not None else None
+    born_host = (_hosts(a, R + OFF_BORNHOST, (sysflag & FLAG_BORNHOST_V6) != 0, born_key)
+                 if "born_host" not in skip else None)
+    store_host = _hosts(a, store_host_off, v6_store, store_key) if "store_host" not in skip else None
     msg_id = None
     if "msg_id" not in skip:
         msg_id = (_msg_ids(a, store_host_off, v6_store, stored_phy) if jd is None else
@@ -553,7 +556,7 @@ def _binary_to_strings(offs: np.ndarray, data: np.ndarray, valid: np.ndarray, *,
         return pa.nulls(n, pa.large_string())
     bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
     bufs = [bitmap, pa.py_buffer(offs), pa.py_buffer(data)]
-    if ascii_only:
+    if ascii_only or not (data.view(np.int8) < 0).any():  # ASCII is valid UTF-8: no validation pass needed
         return pa.LargeStringArray.from_buffers(n, bufs[1], bufs[2], bitmap)
     return msgprops.to_utf8(pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, bufs))
 
@@ -576,7 +579,7 @@ def _scatter_list(col: pa.Array, where: np.ndarray, n: int) -> pa.Array:
     return _scatter(col, where, n, col.type)
 
 
-def _hosts(a: np.ndarray, off: np.ndarray, v6: np.ndarray) -> pl.Series:
+def _hosts(a: np.ndarray, off: np.ndarray, v6: np.ndarray, key: np.ndarray | None = None) -> pl.Series:
     """``ip:port`` strings; IPv4 via unique (address, port) pairs, IPv6 (rare) per record as ``[ip]:port``."""
     import polars as pl
 
@@ -584,7 +587,8 @@ def _hosts(a: np.ndarray, off: np.ndarray, v6: np.ndarray) -> pl.Series:
     if n == 0:
         return pl.Series([], dtype=pl.Utf8)
     any6 = bool(v6.any())
-    key = gather(a, off, ">u8").astype(np.uint64)  # 4-byte address + i32 port, as one sortable key
+    if key is None:  # 4-byte address + i32 port, as one sortable key (the compiled decode has it already)
+        key = gather(a, off, ">u8").astype(np.uint64)
     if any6:
         port = gather(a, np.where(v6, off + 16, off + 4), ">i4").astype(np.int64)
         key = np.where(v6, np.uint64(0), key)

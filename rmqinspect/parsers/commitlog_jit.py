@@ -90,7 +90,7 @@ def decode_records(a: np.ndarray, R: np.ndarray, sizes: np.ndarray) -> dict[str,
     """Compiled decode of the records ``a[R[i] : R[i]+sizes[i]]``: fixed fields (``i32`` rows: magic, body_crc,
     queue_id, flag, sysflag, reconsume_times, topic-length width; ``i64`` rows: queue_offset, stored_phy,
     born_ts, store_ts, prepared_tx_offset, body_len, topic start, topic_len, properties-length position,
-    prop_len), ``length_ok``, the string columns of :data:`STRING_ROWS` as Arrow ``large_binary``
+    prop_len, born host and store host as big-endian u64 address+port keys), ``length_ok``, the string columns of :data:`STRING_ROWS` as Arrow ``large_binary``
     pieces (``offsets``, ``data``, ``valid`` per row), ``crc`` ((start, length) of ``__CRC32#`` values, start -1
     where absent) and ``uniq_count`` (UNIQ_KEY entries per record)."""
     n = len(R)
@@ -101,7 +101,7 @@ def decode_records(a: np.ndarray, R: np.ndarray, sizes: np.ndarray) -> dict[str,
     names = np.frombuffer(b"".join(raw), dtype=np.uint8).copy()
     name_offs = np.cumsum([0] + [len(x) for x in raw]).astype(np.int64)
     i32o = np.empty((7, n), dtype=np.int32)
-    i64o = np.empty((10, n), dtype=np.int64)
+    i64o = np.empty((12, n), dtype=np.int64)
     ok = np.empty(n, dtype=np.bool_)
     soffs = np.zeros((6, n + 1), dtype=np.int64)
     # Capacity: no string is longer than its record; a msgId is ≤ 56 characters.

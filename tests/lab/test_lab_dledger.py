@@ -90,3 +90,21 @@ def test_damaged_entries_are_found_at_their_offsets(dledger_run: tuple[Path, lis
     assert r.verdict == "damaged"
     assert set(r.findings.filter(pl.col("severity") == "error")["check"]) >= {"dledger_pos", "dledger_magic",
                                                                                "cq_beyond_valid_end"}
+
+
+def test_msg_lookups_on_a_dledger_store(dledger_run: tuple[Path, list[dict]]) -> None:
+    """``msg`` reads a wrapped record at its own offset in the data files: by offset msgId, UNIQ_KEY (index),
+    queue offset (consume queue) and, with the index out of the way, by the scan fallback."""
+    from rmqinspect.analysis import lookup
+
+    store, sent = dledger_run
+    st = lookup.open_store(store)
+    assert st.dledger
+    for s in sent[::7]:
+        rec = lookup.by_offset_msg_id(st, s["offset_msg_id"])
+        assert rec is not None and rec["uniq_key"] == s["msg_id"]
+        hits = lookup.by_key(st, s["msg_id"], kind="uniq", topic=s["topic"])
+        assert [r["msg_id"] for r in hits.records] == [s["offset_msg_id"]] and hits.found_via != "scan"
+        _, rec2 = lookup.by_queue_offset(st, s["topic"], s["queue_id"], s["queue_offset"])
+        assert rec2["msg_id"] == s["offset_msg_id"]
+        assert lookup.scan_for(st, s["keys"][0], kind="keys", topic=s["topic"]) == [rec["phy_offset"]]
