@@ -281,3 +281,32 @@ def body_crcs(a, offs, lens, out):
     """``out[i] = zlib.crc32(a[offs[i] : offs[i]+lens[i]])`` (as int64)."""
     for i in range(len(offs)):
         out[i] = np.int64(crc32(a, offs[i], lens[i]))
+
+
+@njit
+def walk_dledger(a, n, room, min_size, out_starts, out_sizes):
+    """The DLedger entry chain through ``a[:n]`` (``parsers.dledger``): (entries, stop, reason code, magic, size);
+    reasons as ``dledger.REASONS``."""
+    p = np.int64(0)
+    k = 0
+    while True:
+        if p + 48 > n:
+            if p + 48 <= room:
+                return k, p, 1, 0, 0
+            return k, p, (0 if p >= room else 2), 0, 0
+        magic = be_i32(a, p)
+        size = be_i32(a, p + 4)
+        if magic != 1:
+            if magic == -1:
+                return k, p, 3, magic, size
+            if magic == 0 and size == 0:
+                return k, p, 4, magic, size
+            return k, p, 5, magic, size
+        if size < min_size or p + size > room:
+            return k, p, 2, magic, size
+        if p + size > n:
+            return k, p, 1, magic, size
+        out_starts[k] = p
+        out_sizes[k] = size
+        k += 1
+        p += size

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from .commitlog import CommitLogScan
 
-ENTRY_HEAD = struct.Struct(">iiqqqiiii")
+ENTRY_HEAD = struct.Struct(">iiqqqiiii")  # magic, size, index, term, pos, channel, chainCrc, bodyCrc, bodyLen
 HEADER = 48  # DLedgerEntry.BODY_OFFSET
 MAGIC = 1
 FILLER = -1
@@ -49,10 +49,14 @@ DEFAULT_CHUNK = 16 << 20
 MAX_FINDINGS = 20
 
 
+#: Why an entry walk stopped (index = the compiled walk's code).
+REASONS = ("end", "more", "size", "filler", "zero", "magic")
+
+
 @dataclass
 class _Walk:
-    starts: list[int]  # chunk-relative entry starts
-    sizes: list[int]
+    starts: np.ndarray  # chunk-relative entry starts
+    sizes: np.ndarray
     stop: int  # chunk-relative position where the walk stopped
     reason: str  # "more" (next entry not in the chunk), "end" (file end), "filler", "zero", "magic", "size"
 
@@ -151,7 +155,7 @@ class DLedgerIter:
                     size = pos + got
                 a = np.frombuffer(buf, dtype=np.uint8)
                 w = self._walk(buf, got, size - pos, mf, pos)
-                if w.starts:
+                if len(w.starts):
                     frame = self._decode(a, buf, w, mf, pos)
                     row["records"] += frame.height
                     yield frame
@@ -184,51 +188,42 @@ class DLedgerIter:
             os.close(fd)
 
     def _walk(self, buf: bytearray, n: int, room: int, mf: fileio.MappedFile, base: int) -> _Walk:
-        """The entry chain through ``buf[:n]`` (``room`` = bytes to the file's end), checking each header."""
-        starts: list[int] = []
-        sizes: list[int] = []
-        p = 0
-        unpack = ENTRY_HEAD.unpack_from
-        while True:
-            if p + HEADER > n:
-                return _Walk(starts, sizes, p, "more" if p + HEADER <= room else ("end" if p >= room else "size"))
-            magic, size, index, _term, epos, _ch, _chain, _bcrc, blen = unpack(buf, p)
-            here = mf.offset + base + p
-            if magic != MAGIC:
-                if magic == FILLER:
-                    return _Walk(starts, sizes, p, "filler")
-                if magic == 0 and size == 0:
-                    return _Walk(starts, sizes, p, "zero")
-                self._add("error", "dledger_magic", mf.rel, base + p,
-                          f"entry magic {magic} (expected 1, or -1 for the end-of-file filler): the chain stops here")
-                return _Walk(starts, sizes, p, "magic")
-            if size < HEADER + dec.MIN_RECORD_V4 or p + size > room:
-                self._add("error", "dledger_size", mf.rel, base + p,
-                          f"entry size {size} at offset {here}: below {HEADER + dec.MIN_RECORD_V4} or past the file end")
-                return _Walk(starts, sizes, p, "size")
-            if p + size > n:
-                return _Walk(starts, sizes, p, "more")
-            if epos != here:
-                self._add("error", "dledger_pos", mf.rel, base + p,
-                          f"entry pos {epos} ≠ its real offset {here}: stale bytes from another position")
-            if self._last_index is not None and index != self._last_index + 1:
-                self._add("warning", "dledger_index", mf.rel, base + p,
-                          f"raft index {index} follows {self._last_index} (not consecutive)")
-            self._last_index = index
-            if blen != size - HEADER:
-                self._add("error", "dledger_body", mf.rel, base + p, f"bodyLen {blen} ≠ entry size {size} − 48")
-            starts.append(p)
-            sizes.append(size)
-            self.entries += 1
-            p += size
+        """The entry chain through ``buf[:n]`` (``room`` = bytes to the file's end), then every header checked
+        at once: pos = real offset, consecutive raft index, bodyLen = size − 48."""
+        a = np.frombuffer(buf, dtype=np.uint8)
+        starts, sizes, stop, reason, magic, size = _chain(a, n, room)
+        if reason == "magic":
+            self._add("error", "dledger_magic", mf.rel, base + stop,
+                      f"entry magic {magic} (expected 1, or -1 for the end-of-file filler): the chain stops here")
+        elif reason == "size":
+            self._add("error", "dledger_size", mf.rel, base + stop,
+                      f"entry size {size} at offset {mf.offset + base + stop}: below "
+                      f"{HEADER + dec.MIN_RECORD_V4} or past the file end")
+        if len(starts):
+            index = dec.gather(a, starts + 8, ">i8").astype(np.int64)
+            epos = dec.gather(a, starts + 24, ">i8").astype(np.int64)
+            blen = dec.gather(a, starts + 44, ">i4").astype(np.int64)
+            here = mf.offset + base + starts
+            for i in np.flatnonzero(epos != here)[: MAX_FINDINGS + 1].tolist():
+                self._add("error", "dledger_pos", mf.rel, base + int(starts[i]),
+                          f"entry pos {int(epos[i])} ≠ its real offset {int(here[i])}: stale bytes from another position")
+            prev = np.concatenate([[index[0] - 1 if self._last_index is None else self._last_index], index[:-1]])
+            for i in np.flatnonzero(index != prev + 1)[: MAX_FINDINGS + 1].tolist():
+                self._add("warning", "dledger_index", mf.rel, base + int(starts[i]),
+                          f"raft index {int(index[i])} follows {int(prev[i])} (not consecutive)")
+            for i in np.flatnonzero(blen != sizes - HEADER)[: MAX_FINDINGS + 1].tolist():
+                self._add("error", "dledger_body", mf.rel, base + int(starts[i]),
+                          f"bodyLen {int(blen[i])} ≠ entry size {int(sizes[i])} − 48")
+            self._last_index = int(index[-1])
+            self.entries += len(starts)
+        return _Walk(starts, sizes, stop, reason)
 
     def _decode(self, a: np.ndarray, buf: bytearray, w: _Walk, mf: fileio.MappedFile, base: int) -> pl.DataFrame:
         """The wrapped records: one per entry (TOTALSIZE = body), batches walked by the commitlog chain."""
         import polars as pl
         import pyarrow as pa
 
-        es = np.asarray(w.starts, dtype=np.int64)
-        ez = np.asarray(w.sizes, dtype=np.int64)
+        es, ez = w.starts, w.sizes
         body = es + HEADER
         inner = dec.gather(a, body, ">i4").astype(np.int64)
         single = inner == ez - HEADER
@@ -265,6 +260,44 @@ class DLedgerIter:
             if beyond.any():
                 frame = frame.with_columns(pl.Series("beyond_valid_end", beyond))
         return frame
+
+
+def _chain(a: np.ndarray, n: int, room: int) -> tuple[np.ndarray, np.ndarray, int, str, int, int]:
+    """(starts, sizes, stop, reason, magic, size at the stop) of the entry chain through ``a[:n]``: compiled
+    when numba is there (``commitlog_jit``), else a Python walk (the headers only)."""
+    from . import commitlog_jit
+
+    min_size = HEADER + dec.MIN_RECORD_V4
+    k = commitlog_jit.kernels()
+    if k is not None:
+        cap = n // min_size + 1
+        st = np.empty(cap, dtype=np.int64)
+        sz = np.empty(cap, dtype=np.int64)
+        cnt, stop, code, magic, size = k.walk_dledger(a, n, room, min_size, st, sz)
+        return st[:cnt].copy(), sz[:cnt].copy(), int(stop), REASONS[code], int(magic), int(size)
+    starts: list[int] = []
+    sizes: list[int] = []
+    p = 0
+    head = struct.Struct(">ii")
+    while True:
+        if p + HEADER > n:
+            reason = "more" if p + HEADER <= room else ("end" if p >= room else "size")
+            magic = size = 0
+            break
+        magic, size = head.unpack_from(a, p)
+        if magic != MAGIC:
+            reason = "filler" if magic == FILLER else ("zero" if magic == 0 and size == 0 else "magic")
+            break
+        if size < min_size or p + size > room:
+            reason = "size"
+            break
+        if p + size > n:
+            reason = "more"
+            break
+        starts.append(p)
+        sizes.append(size)
+        p += size
+    return np.asarray(starts, dtype=np.int64), np.asarray(sizes, dtype=np.int64), p, reason, magic, size
 
 
 def iter_dledger(data_dir: Path, **kw: object) -> DLedgerIter:
