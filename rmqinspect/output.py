@@ -6,11 +6,12 @@ milliseconds and an explicit offset; binary columns are hex strings in JSON/CSV/
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -95,36 +96,58 @@ def _text_safe(df: pl.DataFrame) -> pl.DataFrame:
 
 def export_frame(df: pl.DataFrame, fmt: str, path: str | Path) -> Path:
     """Write ``df`` to ``path`` in ``fmt``; ``-`` means stdout (csv/ndjson only)."""
+    export_frames([df], fmt, path)
+    return Path(path)
+
+
+def export_frames(frames: Iterable[pl.DataFrame], fmt: str, path: str | Path) -> int:
+    """Write frames of one schema, one after the other, to ``path`` in ``fmt`` (``-``: stdout, csv/ndjson only);
+    returns the rows written. One frame is held at a time (Parquet: one row group per frame), so a whole
+    store's messages export in bounded memory."""
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-    if str(path) == "-":
-        if fmt == "parquet":
-            raise UsageError("parquet cannot be written to stdout; give -o FILE")
-        text = _text_safe(df)
-        sys.stdout.write(_csv_ready(text).write_csv() if fmt == "csv" else json_inert(text.write_ndjson()))
-        return Path("-")
+    stdout = str(path) == "-"
+    if stdout and fmt == "parquet":
+        raise UsageError("parquet cannot be written to stdout; give -o FILE")
     p = Path(path)
+    rows = 0
     try:
-        if fmt == "parquet":
-            df.write_parquet(p)
-        elif fmt == "csv":
-            _csv_ready(_text_safe(df)).write_csv(p)
-        else:
-            _text_safe(df).write_ndjson(p)
+        with contextlib.ExitStack() as stack:
+            out = None if stdout or fmt == "parquet" else stack.enter_context(p.open("w", encoding="utf-8"))
+            writer = None
+            first = True
+            for df in frames:
+                if fmt == "parquet":
+                    import pyarrow.parquet as pq
+
+                    t = df.to_arrow()
+                    if writer is None:
+                        writer = stack.enter_context(pq.ParquetWriter(p, t.schema))
+                    writer.write_table(t)
+                else:
+                    text = _text_safe(df)
+                    chunk = (_csv_ready(text).write_csv(include_header=first) if fmt == "csv"
+                             else json_inert(text.write_ndjson()))
+                    (sys.stdout if stdout else out).write(chunk)  # type: ignore[union-attr]
+                rows += df.height
+                first = False
+            if fmt == "parquet" and writer is None:  # no frame at all: an empty file is still a valid answer
+                import polars as pl
+
+                pl.DataFrame().write_parquet(p)
     except OSError as e:
         raise RmqInspectError(f"cannot write {p}: {e.strerror or e}") from e
-    return p
+    return rows
 
 
 def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
-    """CSV holds no nested values: encode List/Struct/Array columns as JSON text (same shape as ``--json``)."""
+    """CSV holds no nested values: encode List/Struct/Array columns as JSON text (same values as ``--json``)."""
     import polars as pl
 
     nested = [n for n, t in df.schema.items() if isinstance(t, pl.List | pl.Struct | pl.Array)]
     if not nested:
         return df
+    # vectorised: wrap each value in a one-field struct, encode, and cut the wrapper off again
     return df.with_columns(
-        pl.Series(n, [None if v is None else json.dumps(_jsonable(v), ensure_ascii=False) for v in df[n].to_list()],
-                  dtype=pl.Utf8)
-        for n in nested
+        pl.struct(pl.col(n).alias("v")).struct.json_encode().str.slice(5).str.head(-1).alias(n) for n in nested
     )

@@ -7,7 +7,7 @@ that module exists. Column names are the frames' documented names (same as ``--j
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,11 +17,16 @@ if TYPE_CHECKING:
     import polars as pl
 
 
-def _messages(path: Path) -> pl.DataFrame:
+def _messages(path: Path) -> Iterator[pl.DataFrame]:
+    """Every record, a commitlog chunk at a time (bounded memory), from commitlog/ or a DLedger store's entries."""
     from ..analysis.store_summary import resolve_root
-    from ..parsers.commitlog import scan_commitlog
+    from ..parsers.commitlog import iter_commitlog
+    from ..parsers.dledger import iter_dledger
+    from ..parsers.storefiles import detect_layout
 
-    return scan_commitlog(resolve_root(path), verify_crc=True).messages
+    root = resolve_root(path)
+    dl = detect_layout(root).dledger
+    return iter(iter_dledger(root / dl[0] / "data", verify_crc=True) if dl else iter_commitlog(root, verify_crc=True))
 
 
 def _consumequeue(path: Path) -> pl.DataFrame:
@@ -53,7 +58,7 @@ def _logs(what: str) -> Callable[[Path], pl.DataFrame]:
     return f
 
 
-EXPORTS: dict[str, Callable[[Path], pl.DataFrame]] = {
+EXPORTS: dict[str, Callable[[Path], pl.DataFrame | Iterator[pl.DataFrame]]] = {
     "messages": _messages,
     "consumequeue": _consumequeue,
     "index": _index,
@@ -61,7 +66,7 @@ EXPORTS: dict[str, Callable[[Path], pl.DataFrame]] = {
 }
 
 
-def _available() -> dict[str, Callable[[Path], pl.DataFrame]]:
+def _available() -> dict[str, Callable[[Path], pl.DataFrame | Iterator[pl.DataFrame]]]:
     """The table, plus ``lines``/``events`` when the logs parser provides ``export_frame_for``."""
     table = dict(EXPORTS)
     try:
@@ -85,8 +90,10 @@ def command(
     fmt: Annotated[str, typer.Option("--format", help="parquet | csv | ndjson.")] = "parquet",
 ) -> None:
     """Export a frame (messages, consume-queue units, index entries, findings, …) to Parquet, CSV or NDJSON."""
+    import polars as pl
+
     from ..errors import UsageError
-    from ..output import EXPORT_FORMATS, export_frame
+    from ..output import EXPORT_FORMATS, export_frames
 
     table = _available()
     if what not in table:
@@ -94,27 +101,10 @@ def command(
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
     _refuse_inside(path, out)
-    df = table[what](path)
-    export_frame(_nested_as_json(df) if fmt == "csv" else df, fmt, out)
+    got = table[what](path)
+    rows = export_frames([got] if isinstance(got, pl.DataFrame) else got, fmt, out)
     if out != "-":
-        typer.echo(f"wrote {df.height} rows to {out}", err=True)
-
-
-def _nested_as_json(df: pl.DataFrame) -> pl.DataFrame:
-    """List/Struct columns as JSON text, vectorised, for CSV (which holds no nested values).
-
-    Works around ``output._csv_ready``, whose per-row ``map_elements`` receives a Series for
-    List(Struct) values (e.g. ``properties``) and fails; reported to the lead.
-    """
-    import polars as pl
-
-    nested = [n for n, t in df.schema.items() if isinstance(t, pl.List | pl.Struct | pl.Array)]
-    if not nested:
-        return df
-    return df.with_columns(
-        pl.struct(pl.col(n).alias("v")).struct.json_encode().str.slice(5).str.head(-1).alias(n)
-        for n in nested
-    )
+        typer.echo(f"wrote {rows} rows to {out}", err=True)
 
 
 def _refuse_inside(src: Path, out: str) -> None:
