@@ -106,7 +106,12 @@ def facts_from_frames(scan: CommitLogScan, cq: pl.DataFrame, bcq: pl.DataFrame |
         d = msgs.filter(pl.col("phy_offset") >= offset)
         return d.height, d.select(DROPPED_COLUMNS).head(DROPPED_ROWS)
 
-    firsts = cq_all.sort("queue_offset").group_by("file", maintain_order=True).agg(pl.col("phy_offset").first())
+    from ..parsers.cq_rocksdb import ROCKSDB_FILE
+
+    firsts = (  # files a truncation may delete: RocksDB units have none
+        cq_all.filter(pl.col("file").cast(pl.Utf8) != ROCKSDB_FILE)
+        .sort("queue_offset").group_by("file", maintain_order=True).agg(pl.col("phy_offset").first())
+    )
     return StoreFacts(
         scan.files,
         scan.file_size,
@@ -135,7 +140,7 @@ class RecoveryInputs:
     abort: AbortState
     crc_verified: bool = True
     cq_file_size_errors: int = 0
-    rocksdb_cq: bool = False  # 5.2+ storeType=defaultRocksDB: the CQ store is not decoded
+    rocksdb_cq: bool = False  # 5.2+ storeType=defaultRocksDB: units come from the RocksDB CQ store
     dledger: bool = False  # the messages are DLedger entries: DLedgerCommitLog's recovery, not modelled
 
 
@@ -168,8 +173,9 @@ class RecoveryPrediction:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def _first_record_head(path: Path) -> tuple[int, int] | None:
-    """(magic, store timestamp) of a file's first record, read exactly where ``isMappedFileMatchedRecover`` does."""
+def _first_record_head(path: Path) -> tuple[int, int, int] | None:
+    """(magic, store timestamp, PHYSICALOFFSET) of a file's first record, read where ``isMappedFileMatchedRecover``
+    does."""
     import struct
 
     from ..parsers import fileio
@@ -178,6 +184,7 @@ def _first_record_head(path: Path) -> tuple[int, int] | None:
         HOST_V4_LEN,
         HOST_V6_LEN,
         OFF_MAGIC,
+        OFF_PHYSICALOFFSET,
         OFF_SYSFLAG,
         REL_STORETIMESTAMP,
     )
@@ -191,10 +198,11 @@ def _first_record_head(path: Path) -> tuple[int, int] | None:
         return None
     magic = struct.unpack_from(">i", b, OFF_MAGIC)[0]
     sysflag = struct.unpack_from(">i", b, OFF_SYSFLAG)[0]
+    phy = struct.unpack_from(">q", b, OFF_PHYSICALOFFSET)[0]
     at = REL_STORETIMESTAMP + (HOST_V6_LEN if sysflag & FLAG_BORNHOST_V6 else HOST_V4_LEN)
     if len(b) < at + 8:
-        return magic, 0
-    return magic, struct.unpack_from(">q", b, at)[0]
+        return magic, 0, phy
+    return magic, struct.unpack_from(">q", b, at)[0], phy
 
 
 def predict_recovery(
@@ -308,21 +316,23 @@ def predict_recovery(
         idx = -1
         cp_min = inp.checkpoint.min_timestamp if inp.checkpoint else 0
         magics = (MAGIC_V1, MAGIC_V2) if ver >= (5, 0, 0) else (MAGIC_V1,)
+        # 5.2.0+ with the RocksDB CQ store: the first record's PHYSICALOFFSET against the CQ store's max offset
+        rocks = inp.rocksdb_cq and ver >= (5, 2, 0)
+        cq_phy = facts.max_cq_phy if facts.max_cq_phy is not None else -1
         for i in range(n - 1, -1, -1):
             head = _first_record_head(inp.root / names[i])
-            if head and head[0] in magics and head[1] != 0 and head[1] <= cp_min:
+            if not head or head[0] not in magics:
+                continue
+            if (head[2] <= cq_phy) if rocks else (head[1] != 0 and head[1] <= cp_min):
                 idx = i
                 break
+        rule = (f"whose first record's PHYSICALOFFSET ≤ the RocksDB consume queues' max offset {cq_phy} (5.2+)"
+                if rocks else f"whose first record is ≤ checkpoint minTimestamp {cp_min}")
         if idx < 0:
             idx = 0
-            reason = (
-                f"abnormal recovery: no file's first record is older than checkpoint minTimestamp {cp_min}; "
-                "first file"
-            )
+            reason = f"abnormal recovery: no file {rule}; first file"
         else:
-            reason = (
-                f"abnormal recovery: newest file whose first record is ≤ checkpoint minTimestamp {cp_min}"
-            )
+            reason = f"abnormal recovery: newest file {rule}"
         if inp.checkpoint is None:
             notes.append("no checkpoint: minTimestamp taken as 0")
     start_off = int(starts[idx])
@@ -342,8 +352,7 @@ def predict_recovery(
             f"damage before the start file (first-file scan stops at {ve}) is not seen by the broker"
         )
     if inp.rocksdb_cq:
-        notes.append("RocksDB consume queues are not decoded: their max offsets (which steer the start file and "
-                     "CQ truncation) are unknown; the commitlog part of the prediction still holds")
+        notes.append("consume queues read from the RocksDB CQ store (storeType=defaultRocksDB)")
     if not inp.crc_verified:
         notes.append(
             "body CRCs were not verified: the prediction assumes they are intact (checkCRCOnRecover)"

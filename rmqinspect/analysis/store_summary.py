@@ -239,6 +239,12 @@ def load_store(
         fs.append(Finding("warning", "commitlog_missing", "commitlog", None, "no commitlog directory"))
     cq_files: list[MappedFile] = []
     cq = consumequeue.read_consumequeues(root, findings=fs, files_out=cq_files, progress=_stage(progress, "consumequeue"))
+    if layout.rocksdb_cq:
+        import polars as pl
+
+        from ..parsers.cq_rocksdb import read_rocksdb_cq
+
+        cq = pl.concat([cq, read_rocksdb_cq(root, fs)], how="vertical_relaxed")
     bcq = consumequeue.read_consumequeues(root, batch=True, findings=fs) if layout.batchconsumequeue else None
     cq_ext = consumequeue.read_cq_ext(root, fs) if layout.consumequeue_ext else None
     infos, entries = index.read_index(root, findings=fs, progress=_stage(progress, "index"))
@@ -562,6 +568,18 @@ def stream_store(
                 windows.hold(consumequeue.read_queue(qd, root, scratch=scratch))
         if cqp:
             cqp(i, len(queues))
+    rocks = None
+    if layout.rocksdb_cq:  # RocksDB CQ store (5.2+): its units are kept whole, like a damaged queue
+        from ..parsers.cq_rocksdb import read_rocksdb_cq
+
+        rocks = read_rocksdb_cq(root, fs)
+        if rocks.height:
+            ranges_parts.append(consumequeue.queue_ranges(rocks))
+            order.add(ig.cq_order_rows(rocks))
+            m = rocks.filter(~pl.col("filler"))["phy_offset"].max()
+            if m is not None:
+                max_real_phy = int(m) if max_real_phy is None else max(max_real_phy, int(m))  # type: ignore[arg-type]
+            windows.hold(rocks)
     ranges = (pl.concat(ranges_parts).sort("topic", "queue_id") if ranges_parts
               else consumequeue.queue_ranges(pl.DataFrame(schema=consumequeue.cq_schema())))
     del scratch, qp, ranges_parts
@@ -653,7 +671,7 @@ def stream_store(
     data = StoreData(root, layout, scan, pl.DataFrame(schema=consumequeue.cq_schema()), cq_files, bcq, infos,
                      sampled, cp, abort, lock, cfg, verify_crc, fs, cq_ext, index_entry_count=total_entries)
     ts = pl.concat(lag_parts) if lag_parts else None
-    facts = _streamed_facts(data, ranges, bcq, stats, checks, qmax, max_real_phy, firsts_parts, has_units)
+    facts = _streamed_facts(data, ranges, bcq, stats, checks, qmax, max_real_phy, firsts_parts, has_units, rocks)
     return _report(data, ranges, checks, order, stats, offsets, ts, facts, version)
 
 
@@ -754,7 +772,7 @@ def _first_units(cq: pl.DataFrame) -> pl.DataFrame:
 
 def _streamed_facts(data: StoreData, ranges: pl.DataFrame, bcq: pl.DataFrame | None, stats: RecordStats,
                     checks: WindowChecks, qmax: list[tuple[Any, int]], max_real_phy: int | None,
-                    firsts_parts: list[pl.DataFrame], has_units: bool) -> StoreFacts:
+                    firsts_parts: list[pl.DataFrame], has_units: bool, rocks: pl.DataFrame | None) -> StoreFacts:
     """:class:`~rmqinspect.analysis.recovery.StoreFacts` from what :func:`stream_store` kept."""
     import polars as pl
 
@@ -796,8 +814,7 @@ def _streamed_facts(data: StoreData, ranges: pl.DataFrame, bcq: pl.DataFrame | N
 
     def cut_units(offset: int) -> pl.DataFrame:
         parts = [consumequeue.read_queue(qd, data.root) for qd, mx in qmax if mx >= offset]
-        if bcq is not None:
-            parts.append(bcq.select(consumequeue.cq_schema().keys()))
+        parts += [f.select(consumequeue.cq_schema().keys()) for f in (bcq, rocks) if f is not None]
         cut = [p.filter(pl.col("phy_offset") >= offset).select("topic", "queue_id", "queue_offset") for p in parts]
         return (pl.concat(cut, how="vertical_relaxed") if cut
                 else pl.DataFrame(schema=consumequeue.cq_schema()).select("topic", "queue_id", "queue_offset"))

@@ -206,8 +206,8 @@ def detect_layout(root: Path, findings: list[Finding] | None = None) -> StoreLay
                       "read here; no recovery prediction for DLedger"))
     if lay.rocksdb_cq:
         notes.append(("rocksdb-cq", "consumequeue",
-                      "RocksDB consume queue files in consumequeue/ (storeType=defaultRocksDB): needs a RocksDB "
-                      "reader, not decoded; CQ checks cover only file-based queues"))
+                      "RocksDB consume queue in consumequeue/ (storeType=defaultRocksDB): read through RocksDB "
+                      "(read-only, via a private directory of links; nothing is written in the store)"))
     if lay.batchconsumequeue:
         notes.append(("batch-cq", "batchconsumequeue", "batch consume queues (46-byte units) present"))
     if lay.consumequeue_ext:
