@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from rmqlab.live import running_broker
+from robustness_helpers import snapshot, snapshot_diff
 from store_equivalence import assert_stream_equal
 
 from rmqinspect.analysis.store_summary import analyse_store, load_store
@@ -113,3 +114,17 @@ def test_msg_lookups_on_a_dledger_store(dledger_run: tuple[Path, list[dict]]) ->
         _, rec2 = lookup.by_queue_offset(st, s["topic"], s["queue_id"], s["queue_offset"])
         assert rec2["msg_id"] == s["offset_msg_id"]
         assert lookup.scan_for(st, s["keys"][0], kind="keys", topic=s["topic"]) == [rec["phy_offset"]]
+
+
+def test_commands_leave_the_dledger_store_untouched(dledger_run: tuple[Path, list[dict]], tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from rmqinspect.cli import main
+
+    store, sent = dledger_run
+    before = snapshot(store)
+    for argv in (["store", str(store), "--json"], ["msg", str(store), "--id", sent[0]["offset_msg_id"]],
+                 ["export", str(store), "--what", "messages", "-o", str(tmp_path / "m.parquet")]):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code in (0, None), capsys.readouterr().err
+    assert snapshot_diff(before, snapshot(store)) == []

@@ -4,13 +4,12 @@ report equals the whole-frame one, and reading the RocksDB database changes noth
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from rmqlab.live import running_broker
+from robustness_helpers import snapshot, snapshot_diff
 from store_equivalence import assert_stream_equal
 
 from rmqinspect.analysis.store_summary import analyse_store, load_store
@@ -34,16 +33,6 @@ def rocks_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict
     return store, sent
 
 
-def _state(d: Path) -> dict[str, tuple]:
-    out = {}
-    for dirpath, _dirs, files in os.walk(d):
-        for f in files:
-            p = Path(dirpath) / f
-            st = p.stat()
-            out[str(p.relative_to(d))] = (hashlib.sha1(p.read_bytes()).hexdigest(), st.st_size, st.st_mtime_ns)
-    return out
-
-
 def test_every_send_ok_has_its_unit(rocks_run: tuple[Path, list[dict]]) -> None:
     store, sent = rocks_run
     assert (store / "consumequeue" / "CURRENT").is_file()
@@ -60,9 +49,9 @@ def test_every_send_ok_has_its_unit(rocks_run: tuple[Path, list[dict]]) -> None:
 
 def test_store_intact_streaming_agrees_and_nothing_written(rocks_run: tuple[Path, list[dict]]) -> None:
     store, _ = rocks_run
-    before = _state(store)
+    before = snapshot(store)
     full = analyse_store(load_store(store))
     assert full.verdict == "intact", full.findings
     assert full.units == 40 and full.stats.valid == 40
     assert_stream_equal(store, full)
-    assert _state(store) == before
+    assert snapshot_diff(before, snapshot(store)) == []
