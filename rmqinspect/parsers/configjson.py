@@ -145,7 +145,52 @@ def read_config(root: Path, findings: list[Finding] | None = None) -> StoreConfi
             fs.append(Finding("info", "config_differs_from_bak", rel, None,
                               f"differs from .bak in {_diff_summary(cf.data, cf.bak)}"))
         cfg.files[n] = cf
+    _read_rocksdb_stores(d, cfg, fs)
     return cfg
+
+
+#: RocksDB config stores (5.1.4+, e.g. with ``storeType=defaultRocksDB``): directory → (the JSON file it replaces,
+#: the table name in that file). Keys are names (``topic@group`` for offsets), values the JSON of one entry
+#: (checked on a real 5.3.3 broker); consumer offsets hold ``{"offsetTable": {queueId: offset}}``.
+ROCKSDB_STORES = {
+    "topics": ("topics.json", "topicConfigTable"),
+    "subscriptionGroups": ("subscriptionGroup.json", "subscriptionGroupTable"),
+    "consumerOffsets": ("consumerOffset.json", "offsetTable"),
+}
+
+
+def _read_rocksdb_stores(d: Path, cfg: StoreConfig, fs: list[Finding]) -> None:
+    """RocksDB config stores, read read-only and presented as the JSON documents they replace (``used`` =
+    ``"rocksdb"``); the broker reads these instead of the JSON files when they exist."""
+    from .rocksdb_ro import items
+
+    for sub, (name, table_name) in ROCKSDB_STORES.items():
+        db = d / sub
+        if not (db / "CURRENT").is_file():
+            continue
+        rel = f"{CONFIG_DIR}/{sub}"
+        try:
+            kv = items(db)
+        except Exception as e:  # the foreign reader's failures are findings, never tracebacks
+            fs.append(Finding("error", "config_rocksdb_unreadable", rel, None, f"{type(e).__name__}: {e}"))
+            continue
+        table: dict[str, Any] = {}
+        bad = 0
+        for k, v in kv:
+            try:
+                val = json.loads(v.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                bad += 1
+                continue
+            key = k.decode("utf-8", "replace")
+            table[key] = val.get("offsetTable", val) if sub == "consumerOffsets" and isinstance(val, dict) else val
+        if bad:
+            fs.append(Finding("warning", "config_rocksdb_value", rel, None, f"{bad} entries are not JSON (skipped)"))
+        old = cfg.files.get(name)
+        if old is not None and (old.present or old.bak_present):
+            fs.append(Finding("info", "config_rocksdb_shadows_json", f"{CONFIG_DIR}/{name}", None,
+                              f"{rel}/ (RocksDB) holds this table: the JSON file is not what the broker loads"))
+        cfg.files[name] = ConfigFile(name, {table_name: table}, None, True, False, False, "rocksdb")
 
 
 def _content(doc: Any) -> Any:

@@ -8,18 +8,13 @@ The database directory is ``ROOT/consumequeue`` itself. Column family ``default`
 (checked on a real 5.3.3 broker by ``tests/lab/test_lab_rocksdb_cq.py``); ``offset`` holds each queue's min/max.
 SST files are compressed, so this reads through RocksDB itself (``rocksdict``, opened read-only).
 
-Read-only, for real: RocksDB's read-only open takes no lock, but ``rocksdict`` writes a ``rocksdict-config.json``
-into the directory it opens. So the database is opened through a private directory of symbolic links to the
-store's files (under the system temp dir, removed afterwards): nothing is created or changed in the store.
-Findings: ``cq_rocksdb_unreadable`` (error: the database cannot be opened), ``cq_rocksdb_key`` (a key or value of
+Read-only through ``parsers.rocksdb_ro`` (nothing is created or changed in the store). Findings: ``cq_rocksdb_unreadable`` (error: the database cannot be opened), ``cq_rocksdb_key`` (a key or value of
 an unexpected shape, skipped).
 """
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +22,7 @@ import numpy as np
 
 from ..findings import Finding
 from .consumequeue import CQ_DIR, FILLER_SIZE, cq_schema
+from .rocksdb_ro import items
 
 if TYPE_CHECKING:
     import polars as pl
@@ -47,29 +43,15 @@ def read_rocksdb_cq(root: Path, findings: list[Finding] | None = None) -> pl.Dat
     vals = bytearray()
     bad = 0
     try:
-        with tempfile.TemporaryDirectory(prefix="rmqinspect-rocksdb-") as tmp:
-            for e in os.scandir(src):
-                if e.is_file():
-                    os.symlink(e.path, os.path.join(tmp, e.name))
-            from rocksdict import AccessType, Options, Rdict
-
-            opts = Options(raw_mode=True)
-            cfs = Rdict.list_cf(tmp, opts)
-            db = Rdict(tmp, options=opts, access_type=AccessType.read_only(),
-                       column_families={c: Options(raw_mode=True) for c in cfs})
-            try:
-                cf = db.get_column_family("default")
-                for k, v in cf.items():
-                    n = len(k) - 19
-                    if n < 0 or len(v) != _VALUE.size or struct.unpack_from(">i", k, 0)[0] != n:
-                        bad += 1
-                        continue
-                    topics.append(k[5 : 5 + n].decode("utf-8", "replace"))
-                    qids.append(struct.unpack_from(">i", k, 6 + n)[0])
-                    qoffs.append(struct.unpack_from(">q", k, 11 + n)[0])
-                    vals += v
-            finally:
-                db.close()
+        for k, v in items(src):
+            n = len(k) - 19
+            if n < 0 or len(v) != _VALUE.size or struct.unpack_from(">i", k, 0)[0] != n:
+                bad += 1
+                continue
+            topics.append(k[5 : 5 + n].decode("utf-8", "replace"))
+            qids.append(struct.unpack_from(">i", k, 6 + n)[0])
+            qoffs.append(struct.unpack_from(">q", k, 11 + n)[0])
+            vals += v
     except Exception as e:  # any failure of the foreign reader is a finding, never a traceback
         if findings is not None:
             findings.append(Finding("error", "cq_rocksdb_unreadable", CQ_DIR, None,

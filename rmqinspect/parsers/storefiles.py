@@ -221,8 +221,11 @@ def detect_layout(root: Path, findings: list[Finding] | None = None) -> StoreLay
     if lay.tiered:
         notes.append(("tiered", "tiered_index_file", "tiered-store index present; not decoded"))
     if lay.rocksdb_config:
+        rdb = [n for n in lay.rocksdb_config if n == "rdb"]
         notes.append(("rocksdb-config", "config",
-                      f"RocksDB config stores in config/{{{','.join(lay.rocksdb_config)}}}: not decoded"))
+                      f"RocksDB config stores in config/{{{','.join(lay.rocksdb_config)}}}: topics, subscription "
+                      "groups and consumer offsets read through RocksDB"
+                      + ("; config/rdb (5.3.3+ v2 storage) not decoded" if rdb else "")))
     for variant, f, detail in notes:
         lay.variants.append(variant)
         if findings is not None:

@@ -1,0 +1,41 @@
+"""Read a RocksDB database a broker left behind, strictly read-only (RocksDB CQ store, RocksDB config stores).
+
+RocksDB's read-only open takes no lock and writes nothing, but ``rocksdict`` writes a ``rocksdict-config.json``
+into the directory it opens. So the database is opened through a private directory of symbolic links to its files
+(under the system temp dir, removed afterwards): nothing is created or changed next to the broker's files.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+@contextmanager
+def open_readonly(db_dir: Path) -> Iterator[Any]:
+    """The database at ``db_dir`` as a read-only ``rocksdict.Rdict`` in raw (bytes) mode, every column family
+    open (``db.get_column_family(name)``). Raises whatever RocksDB raises for an unreadable database."""
+    from rocksdict import AccessType, Options, Rdict
+
+    with tempfile.TemporaryDirectory(prefix="rmqinspect-rocksdb-") as tmp:
+        for e in os.scandir(db_dir):
+            if e.is_file():
+                os.symlink(e.path, os.path.join(tmp, e.name))
+        opts = Options(raw_mode=True)
+        cfs = Rdict.list_cf(tmp, opts)
+        db = Rdict(tmp, options=opts, access_type=AccessType.read_only(),
+                   column_families={c: Options(raw_mode=True) for c in cfs})
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+def items(db_dir: Path, column_family: str = "default") -> list[tuple[bytes, bytes]]:
+    """Every (key, value) of one column family, in key order."""
+    with open_readonly(db_dir) as db:
+        return list(db.get_column_family(column_family).items())
