@@ -256,49 +256,29 @@ def predict_recovery(
     max_cq_i = int(max_cq) if max_cq is not None else -1
 
     version_assumed = version is None if assumed is None else assumed
-    if files.height == 0:
-        return RecoveryPrediction(
-            version=version or DEFAULT_VERSION,
-            version_assumed=version_assumed,
-            mode=mode,
-            refuses_to_start=refuses,
-            start_file=None,
-            start_reason="no commitlog files: the broker destroys all consume queues",
-            recovered_offset=0 if refuses is None else None,
-            valid_end_from_first_file=facts.valid_end,
-            disk_data_end=None,
-            dropped_bytes=0,
-            dropped_messages=0,
-            max_phy_offset_of_cq=max_cq_i if max_cq is not None else None,
-            cq_truncated=facts.has_units,
-            cq_truncations=empty_trunc,
-            to_dispatch=0,
-            crc_verified=inp.crc_verified,
-            notes=["no commitlog files"],
-        )
 
-    if inp.dledger:
-        return RecoveryPrediction(
-            version=version or DEFAULT_VERSION,
-            version_assumed=version_assumed,
-            mode=mode,
-            refuses_to_start=None,
-            start_file=None,
-            start_reason="DLedger commitlog: the broker recovers through DLedgerCommitLog / DLedgerMmapFileStore, "
-            "whose rules are not modelled here",
-            recovered_offset=None,
-            valid_end_from_first_file=facts.valid_end,
-            disk_data_end=facts.disk_end,
-            dropped_bytes=0,
-            dropped_messages=0,
-            max_phy_offset_of_cq=max_cq_i if max_cq is not None else None,
-            cq_truncated=False,
-            cq_truncations=empty_trunc,
-            to_dispatch=facts.unit_less,
+    def no_scan(**fields: Any) -> RecoveryPrediction:
+        """A prediction made without scanning (no commitlog files; DLedger)."""
+        base: dict[str, Any] = dict(
+            version=version or DEFAULT_VERSION, version_assumed=version_assumed, mode=mode, start_file=None,
+            valid_end_from_first_file=facts.valid_end, dropped_bytes=0, dropped_messages=0,
+            max_phy_offset_of_cq=max_cq_i if max_cq is not None else None, cq_truncations=empty_trunc,
             crc_verified=inp.crc_verified,
-            notes=["DLedger store: no recovery prediction (the entry chain's valid end is "
-                   f"{facts.valid_end}; raft commit state is in dledger-*/checkpoint)"],
         )
+        return RecoveryPrediction(**(base | fields))
+
+    if files.height == 0:
+        return no_scan(refuses_to_start=refuses, start_reason="no commitlog files: the broker destroys all consume queues",
+                       recovered_offset=0 if refuses is None else None, disk_data_end=None,
+                       cq_truncated=facts.has_units, to_dispatch=0, notes=["no commitlog files"])
+    if inp.dledger:
+        return no_scan(refuses_to_start=None,
+                       start_reason="DLedger commitlog: the broker recovers through DLedgerCommitLog / "
+                       "DLedgerMmapFileStore, whose rules are not modelled here",
+                       recovered_offset=None, disk_data_end=facts.disk_end, cq_truncated=False,
+                       to_dispatch=facts.unit_less,
+                       notes=["DLedger store: no recovery prediction (the entry chain's valid end is "
+                              f"{facts.valid_end}; raft commit state is in dledger-*/checkpoint)"])
     names = files["file"].to_list()
     starts = files["start_offset"].to_list()
     n = len(names)

@@ -278,12 +278,20 @@ def read_index_entries(info: IndexFileInfo) -> pl.DataFrame:
     with fileio.open_ro(info.path) as fd:
         got = fileio.read_into(fd, memoryview(buf), g.entries_at + ENTRY_SIZE)
     n = got // ENTRY_SIZE
-    arr = np.frombuffer(buf, dtype=INDEX_ENTRY, count=n)
+    return _entries_frame(info, np.frombuffer(buf, dtype=INDEX_ENTRY, count=n), np.arange(1, n + 1, dtype=np.int32))
+
+
+def _entries_frame(info: IndexFileInfo, arr: np.ndarray, entry_nos: np.ndarray) -> pl.DataFrame:
+    """The entry frame of raw ``INDEX_ENTRY`` rows ``arr`` numbered ``entry_nos``; ``store_ts`` from the header's
+    beginTimestamp + timeDiff seconds (null without a header time)."""
+    import polars as pl
+
+    n = len(arr)
     begin = info.header.begin_ts if info.header else 0
     df = pl.DataFrame(
         {
             "file": pl.Series([info.file], dtype=pl.Categorical).new_from_index(0, n),
-            "entry_no": np.arange(1, n + 1, dtype=np.int32),
+            "entry_no": entry_nos.astype(np.int32),
             "key_hash": arr["key_hash"].astype(np.int32),
             "phy_offset": arr["phy_offset"].astype(np.int64),
             "time_diff": arr["time_diff"].astype(np.int32),
@@ -311,21 +319,8 @@ def read_index_entries_at(info: IndexFileInfo, entry_nos: np.ndarray) -> pl.Data
                 break
             raw += b
             got_nos.append(no)
-    n = len(got_nos)
-    arr = np.frombuffer(bytes(raw), dtype=INDEX_ENTRY, count=n)
-    begin = info.header.begin_ts if info.header else 0
-    df = pl.DataFrame(
-        {
-            "file": pl.Series([info.file], dtype=pl.Categorical).new_from_index(0, n),
-            "entry_no": np.asarray(got_nos, dtype=np.int32),
-            "key_hash": arr["key_hash"].astype(np.int32),
-            "phy_offset": arr["phy_offset"].astype(np.int64),
-            "time_diff": arr["time_diff"].astype(np.int32),
-            "prev_index": arr["prev_index"].astype(np.int32),
-        }
-    )
-    ts = pl.lit(None, dtype=pl.Int64) if begin <= 0 else pl.lit(begin) + pl.col("time_diff").cast(pl.Int64) * 1000
-    return df.with_columns(ts.alias("store_ts")).cast(index_schema())  # type: ignore[arg-type]
+    arr = np.frombuffer(bytes(raw), dtype=INDEX_ENTRY, count=len(got_nos))
+    return _entries_frame(info, arr, np.asarray(got_nos, dtype=np.int32))
 
 
 def read_index(
