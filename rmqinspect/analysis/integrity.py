@@ -70,18 +70,15 @@ def capped(
     return out
 
 
-def _tags_code_expr() -> pl.Expr:
-    """jhash(TAGS) (Java String.hashCode, sign-extended to i64), 0 without tags; per distinct tag, not per row."""
+def _tags_code_expr(tags: pl.Series) -> pl.Expr:
+    """jhash(TAGS) (Java String.hashCode, sign-extended to i64), 0 without tags: hashed once per distinct tag of
+    ``tags`` (a per-row ``map_elements`` cost ~1 µs a record) and mapped onto the column."""
     import polars as pl
 
     from ..parsers.index import java_string_hash
 
-    return (
-        pl.col("tags")
-        .map_elements(java_string_hash, return_dtype=pl.Int64, skip_nulls=True)
-        .fill_null(0)
-        .alias("exp_tags_code")
-    )
+    codes = {t: java_string_hash(t) for t in tags.drop_nulls().unique().to_list()}
+    return pl.col("tags").replace_strict(codes, default=0, return_dtype=pl.Int64).alias("exp_tags_code")
 
 
 def _unit_pos(unit: int) -> pl.Expr:
@@ -296,7 +293,7 @@ class WindowChecks:
             pl.col("queue_offset").alias("r_queue_offset"),
             pl.col("beyond_valid_end").fill_null(False).alias("r_beyond"),
             pl.col("length_ok").alias("r_length_ok"),
-            _tags_code_expr(),
+            _tags_code_expr(msgs.get_column("tags")),
         )
         j = units.join(recs, on="phy_offset", how="left")
         min_phy = self.min_phy if self.min_phy is not None else 0
