@@ -312,8 +312,8 @@ class WindowChecks:
             dangling.with_columns(pl.format(unit_txt[0] + " where no record starts", *unit_txt[1:]).alias("detail")))
         if deleted.height:
             self.deleted += deleted.height
-            if self.deleted_file is None:
-                self.deleted_file = str(deleted["file"][0])
+            first = str(deleted["file"].cast(pl.Utf8).min())  # the smallest name: independent of row order
+            self.deleted_file = first if self.deleted_file is None else min(self.deleted_file, first)
 
         lmq = pl.col("topic").str.starts_with(LMQ_PREFIX)
         bad_size = pl.col("size") != pl.col("r_size")

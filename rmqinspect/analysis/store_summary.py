@@ -634,6 +634,8 @@ def stream_store(
         stats.add(msgs)
         if offsets.height and msgs.height and units.height:
             lag_parts.append(lag_times(unit_times(units, msgs, offsets), offsets))
+            if len(lag_parts) > 32:  # keep them small: reducing reduced parts gives the same rows
+                lag_parts[:] = [lag_times(pl.concat(lag_parts), offsets)]
         lo = hi
 
     if layout.commitlog or layout.dledger:
@@ -655,8 +657,13 @@ def stream_store(
             pending.append(frame.select(LEAN_COLUMNS))
             rows += frame.height
             if rows >= window_records:
-                # records come in offset order: the window ends where its last record does
-                end = pending[-1].select((pl.col("phy_offset") + pl.col("size").cast(pl.Int64)).max()).item()
+                # Records come in offset order: the window ends where its last record does — but a record failing
+                # the length invariant ends at its start + 1 (the scan resyncs from there, so records inside its
+                # claimed TOTALSIZE come next and belong to the next window).
+                end = pending[-1].select(
+                    (pl.col("phy_offset")
+                     + pl.when(pl.col("length_ok")).then(pl.col("size").cast(pl.Int64)).otherwise(1)).max()
+                ).item()
                 check(pending, int(end), it.valid_end if it.stopped else ig.NOT_YET)
                 pending, rows = [], 0
         scan = it.result(empty_msgs)

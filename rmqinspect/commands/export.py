@@ -20,13 +20,26 @@ if TYPE_CHECKING:
 def _messages(path: Path) -> Iterator[pl.DataFrame]:
     """Every record, a commitlog chunk at a time (bounded memory), from commitlog/ or a DLedger store's entries."""
     from ..analysis.store_summary import resolve_root
-    from ..parsers.commitlog import iter_commitlog
+    from ..parsers.commitlog import iter_commitlog, messages_schema
     from ..parsers.dledger import iter_dledger
     from ..parsers.storefiles import detect_layout
 
     root = resolve_root(path)
     dl = detect_layout(root).dledger
-    return iter(iter_dledger(root / dl[0] / "data", verify_crc=True) if dl else iter_commitlog(root, verify_crc=True))
+    it = iter_dledger(root / dl[0] / "data", verify_crc=True) if dl else iter_commitlog(root, verify_crc=True)
+    return _or_empty(it, messages_schema())
+
+
+def _or_empty(frames: Iterator[pl.DataFrame], schema: dict) -> Iterator[pl.DataFrame]:
+    """``frames``, or one empty frame of ``schema`` if there are none (so an export still carries the columns)."""
+    import polars as pl
+
+    seen = False
+    for f in frames:
+        seen = True
+        yield f
+    if not seen:
+        yield pl.DataFrame(schema=schema)
 
 
 def _consumequeue(path: Path) -> pl.DataFrame:

@@ -290,10 +290,15 @@ def walk_dledger(a, n, room, min_size, out_starts, out_sizes):
     p = np.int64(0)
     k = 0
     while True:
-        if p + 48 > n:
-            if p + 48 <= room:
+        if p >= room:
+            return k, p, 0, 0, 0
+        if p + 8 > n:  # (a filler needs only 8 bytes, so the magic is judged before a whole header is there)
+            if p + 8 <= room:
                 return k, p, 1, 0, 0
-            return k, p, (0 if p >= room else 2), 0, 0
+            for q in range(p, room):  # under 8 bytes left in the file: zeros end it, anything else is damage
+                if a[q] != 0:
+                    return k, p, 2, 0, 0
+            return k, p, 4, 0, 0
         magic = be_i32(a, p)
         size = be_i32(a, p + 4)
         if magic != 1:
@@ -302,6 +307,8 @@ def walk_dledger(a, n, room, min_size, out_starts, out_sizes):
             if magic == 0 and size == 0:
                 return k, p, 4, magic, size
             return k, p, 5, magic, size
+        if p + 48 > n:
+            return k, p, (1 if p + 48 <= room else 2), magic, size
         if size < min_size or p + size > room:
             return k, p, 2, magic, size
         if p + size > n:

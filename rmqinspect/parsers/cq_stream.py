@@ -85,7 +85,7 @@ class UnitWindows:
 
     # --- reading ------------------------------------------------------------------------------------------------
     def _block_units(self) -> int:
-        return int(min(65_536, max(256, self.block_budget // max(len(self._queues), 1))))
+        return int(min(65_536, max(16, self.block_budget // max(len(self._queues), 1))))
 
     def _read_block(self, q: _Queue) -> bool:
         """Fill ``q.block`` from the cursor; False when the queue has no more units."""

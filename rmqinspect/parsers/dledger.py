@@ -182,7 +182,7 @@ class DLedgerIter:
                 elif w.reason == "end":
                     pass
                 break
-            row["valid_bytes"] = (self.valid_end - mf.offset if self._stopped and self.valid_end is not None
+            row["valid_bytes"] = (max(self.valid_end - mf.offset, 0) if self._stopped and self.valid_end is not None
                                   and self.valid_end < mf.end else mf.size)
         finally:
             os.close(fd)
@@ -226,7 +226,8 @@ class DLedgerIter:
         es, ez = w.starts, w.sizes
         body = es + HEADER
         inner = dec.gather(a, body, ">i4").astype(np.int64)
-        single = inner == ez - HEADER
+        magic = dec.gather(a, body + 4, ">i4").astype(np.int64)
+        single = (inner == ez - HEADER) & ((magic == dec.MAGIC_V1) | (magic == dec.MAGIC_V2))
         rs, rz = [body[single]], [inner[single]]
         for i in np.flatnonzero(~single).tolist():  # batch bodies (or damage): the inner record chain
             b0, b1 = int(body[i]), int(es[i] + ez[i])
@@ -279,14 +280,20 @@ def _chain(a: np.ndarray, n: int, room: int) -> tuple[np.ndarray, np.ndarray, in
     sizes: list[int] = []
     p = 0
     head = struct.Struct(">ii")
+    magic = size = 0
     while True:
-        if p + HEADER > n:
-            reason = "more" if p + HEADER <= room else ("end" if p >= room else "size")
-            magic = size = 0
+        if p >= room:
+            reason = "end"
+            break
+        if p + 8 > n:  # a filler needs only 8 bytes: the magic is judged before a whole header is there
+            reason = "more" if p + 8 <= room else ("zero" if not a[p:room].any() else "size")
             break
         magic, size = head.unpack_from(a, p)
         if magic != MAGIC:
             reason = "filler" if magic == FILLER else ("zero" if magic == 0 and size == 0 else "magic")
+            break
+        if p + HEADER > n:
+            reason = "more" if p + HEADER <= room else "size"
             break
         if size < min_size or p + size > room:
             reason = "size"

@@ -8,11 +8,14 @@ into the directory it opens. So the database is opened through a private directo
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+_ROCKSDB_FILE = re.compile(r"^(CURRENT|IDENTITY|MANIFEST-\d+|OPTIONS-\d+|\d+\.(sst|log|blob|ldb))$")
 
 
 @contextmanager
@@ -23,7 +26,7 @@ def open_readonly(db_dir: Path) -> Iterator[Any]:
 
     with tempfile.TemporaryDirectory(prefix="rmqinspect-rocksdb-") as tmp:
         for e in os.scandir(db_dir):
-            if e.is_file():
+            if e.is_file() and _ROCKSDB_FILE.match(e.name):  # RocksDB's own files only (not a rocksdict config)
                 os.symlink(e.path, os.path.join(tmp, e.name))
         opts = Options(raw_mode=True)
         cfs = Rdict.list_cf(tmp, opts)

@@ -148,3 +148,28 @@ def test_stream_store_keeps_no_records_or_units(store_copy: Path) -> None:
     r = stream_store(store_copy, index_sample=100)
     assert r.data.scan.messages.height == 0 and r.data.cq.height == 0
     assert r.units > 0 and r.data.n_index_entries > r.data.index_entries.height == 100
+
+
+def test_record_swallowing_its_neighbours_at_a_window_end(store_copy: Path) -> None:
+    """A TOTALSIZE enlarged over the next two records: the scan resyncs inside it, so the window must end at the
+    bad record's start + 1 (else the swallowed records' units land in the wrong window)."""
+    from robustness_helpers import records
+
+    f = sorted((store_copy / "commitlog").iterdir())[-1]
+    recs = records(f)
+    r, n2 = recs[-4], recs[-2]
+    b = bytearray(f.read_bytes())
+    struct.pack_into(">i", b, r.pos, n2.pos + n2.total - r.pos)
+    f.write_bytes(bytes(b))
+    full = _both(store_copy)
+    assert full.findings.filter(pl.col("check") == "commitlog_length").height >= 1
+
+
+def test_deleted_commitlog_file_named_the_same_way(store_copy: Path) -> None:
+    """Units below the oldest record (retention deleted it): the finding names the smallest CQ file, whatever
+    order the units come in (topic order whole, offset order streamed)."""
+    sorted((store_copy / "commitlog").iterdir())[0].unlink()
+    shutil.copytree(store_copy / "consumequeue" / "LabTopic" / "1", store_copy / "consumequeue" / "AAA" / "0")
+    full = _both(store_copy)
+    got = full.findings.filter(pl.col("check") == "cq_points_to_deleted")
+    assert got["file"].to_list() == ["consumequeue/AAA/0/" + "0" * 20]
