@@ -169,21 +169,21 @@ def _read_rocksdb_stores(d: Path, cfg: StoreConfig, fs: list[Finding]) -> None:
         if not (db / "CURRENT").is_file():
             continue
         rel = f"{CONFIG_DIR}/{sub}"
+        table: dict[str, Any] = {}
+        bad = 0
         try:
-            kv = items(db)
+            for k, v in items(db):
+                try:
+                    val = json.loads(v.decode("utf-8"))
+                except (UnicodeDecodeError, ValueError):
+                    bad += 1
+                    continue
+                key = k.decode("utf-8", "replace")
+                table[key] = (val.get("offsetTable", val) if sub == "consumerOffsets" and isinstance(val, dict)
+                              else val)
         except Exception as e:  # the foreign reader's failures are findings, never tracebacks
             fs.append(Finding("error", "config_rocksdb_unreadable", rel, None, f"{type(e).__name__}: {e}"))
             continue
-        table: dict[str, Any] = {}
-        bad = 0
-        for k, v in kv:
-            try:
-                val = json.loads(v.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                bad += 1
-                continue
-            key = k.decode("utf-8", "replace")
-            table[key] = val.get("offsetTable", val) if sub == "consumerOffsets" and isinstance(val, dict) else val
         if bad:
             fs.append(Finding("warning", "config_rocksdb_value", rel, None, f"{bad} entries are not JSON (skipped)"))
         old = cfg.files.get(name)

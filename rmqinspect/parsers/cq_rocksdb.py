@@ -15,6 +15,7 @@ an unexpected shape, skipped).
 from __future__ import annotations
 
 import struct
+from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,18 +38,26 @@ def read_rocksdb_cq(root: Path, findings: list[Finding] | None = None) -> pl.Dat
     import polars as pl
 
     src = root / CQ_DIR
-    topics: list[str] = []
-    qids: list[int] = []
-    qoffs: list[int] = []
+    # compact as we go: a topic index per unit (keys are sorted, so a topic's units are contiguous), and the
+    # queue id / offset and value bytes in flat buffers — not Python objects per unit
+    names: list[str] = []
+    tix = array("i")
+    qids = array("i")
+    qoffs = array("q")
     vals = bytearray()
     bad = 0
+    last = b""
     try:
         for k, v in items(src):
             n = len(k) - 19
             if n < 0 or len(v) != _VALUE.size or struct.unpack_from(">i", k, 0)[0] != n:
                 bad += 1
                 continue
-            topics.append(k[5 : 5 + n].decode("utf-8", "replace"))
+            t = k[5 : 5 + n]
+            if t != last:
+                names.append(t.decode("utf-8", "replace"))
+                last = t
+            tix.append(len(names) - 1)
             qids.append(struct.unpack_from(">i", k, 6 + n)[0])
             qoffs.append(struct.unpack_from(">q", k, 11 + n)[0])
             vals += v
@@ -65,9 +74,9 @@ def read_rocksdb_cq(root: Path, findings: list[Finding] | None = None) -> pl.Dat
     n = len(arr)
     return pl.DataFrame(
         [
-            pl.Series("topic", topics, dtype=pl.Categorical),
-            pl.Series("queue_id", np.asarray(qids, dtype=np.int32)),
-            pl.Series("queue_offset", np.asarray(qoffs, dtype=np.int64)),
+            pl.Series("topic", names, dtype=pl.Categorical).gather(np.frombuffer(tix, dtype=np.int32)),
+            pl.Series("queue_id", np.frombuffer(qids, dtype=np.int32)),
+            pl.Series("queue_offset", np.frombuffer(qoffs, dtype=np.int64)),
             pl.Series("phy_offset", arr["phy"].astype(np.int64)),
             pl.Series("size", size),
             pl.Series("tags_code", arr["tags"].astype(np.int64)),

@@ -38,7 +38,8 @@ def open_readonly(db_dir: Path) -> Iterator[Any]:
             db.close()
 
 
-def items(db_dir: Path, column_family: str = "default") -> list[tuple[bytes, bytes]]:
-    """Every (key, value) of one column family, in key order."""
+def items(db_dir: Path, column_family: str = "default") -> Iterator[tuple[bytes, bytes]]:
+    """Every (key, value) of one column family, in key order, one at a time (the database stays open while the
+    caller iterates)."""
     with open_readonly(db_dir) as db:
-        return list(db.get_column_family(column_family).items())
+        yield from db.get_column_family(column_family).items()
