@@ -447,9 +447,10 @@ def index_entries_for(store: Store, rec: dict[str, Any]) -> list[dict[str, Any]]
 def recovery_point(store: Store, version: str | None = None) -> tuple[int | None, str]:
     """Where a restart would cut the commitlog (``analysis.recovery.predict_recovery``, which reads the
     whole store with CRCs, as the broker's recovery does). Returns (offset, how it was predicted)."""
-    from .store_summary import load_store, predict
+    from .store_summary import stream_store
 
-    pred = predict(load_store(store.root), version)  # version None: from the store itself, marked assumed
+    # version None: from the store itself, marked assumed; streamed, so a big store needs bounded memory
+    pred = stream_store(store.root, version=version, index_sample=0).recovery
     if pred.refuses_to_start:
         return None, f"broker would refuse to start: {pred.refuses_to_start}"
     return pred.recovered_offset, f"{pred.mode} recovery, RocketMQ {pred.version}" + (

@@ -508,6 +508,8 @@ def stream_store(
     index_sample: int | None = 5000,
     chunk_bytes: int | None = None,
     window_records: int = WINDOW_RECORDS,
+    on_frame: Callable[[pl.DataFrame], None] | None = None,
+    frame_skip: frozenset[str] = frozenset(_LEAN_SKIP),
 ) -> StoreReport:
     """:func:`analyse_store` of :func:`load_store` in bounded memory: the same report, built while the commitlog
     is streamed once, window by window (:class:`~rmqinspect.analysis.integrity.WindowChecks`), with consume-queue
@@ -515,7 +517,9 @@ def stream_store(
     but the records at/after the valid end (offsets only) and queues whose offsets go backwards.
 
     ``report.data`` holds no messages or units (empty frames) and only the index entries that were checked.
-    ``index_sample`` None (check every entry) reads every entry into memory.
+    ``index_sample`` None (check every entry) reads every entry into memory. ``on_frame`` receives every decoded
+    chunk of records, in order, with all columns but ``frame_skip`` (optional string columns; the TUI writes them
+    to a file) before the checks keep their few columns.
     """
     import polars as pl
 
@@ -644,16 +648,18 @@ def stream_store(
             from ..parsers.dledger import iter_dledger
 
             it = iter_dledger(_dledger_data(root, layout, fs), verify_crc=verify_crc,
-                              progress=_stage(progress, "commitlog"), properties=False, skip=frozenset(_LEAN_SKIP),
+                              progress=_stage(progress, "commitlog"), properties=False, skip=frozenset(frame_skip),
                               chunk_bytes=chunk_bytes or DEFAULT_CHUNK)
         else:
             it = iter_commitlog(root, verify_crc=verify_crc, progress=_stage(progress, "commitlog"), properties=False,
-                                skip=_LEAN_SKIP, chunk_bytes=chunk_bytes or DEFAULT_CHUNK)
+                                skip=frame_skip, chunk_bytes=chunk_bytes or DEFAULT_CHUNK)
         pending: list[pl.DataFrame] = []
         rows = 0
         for frame in it:
             if frame.height == 0:
                 continue
+            if on_frame is not None:
+                on_frame(frame)
             pending.append(frame.select(LEAN_COLUMNS))
             rows += frame.height
             if rows >= window_records:

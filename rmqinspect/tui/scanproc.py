@@ -46,37 +46,60 @@ class StoreResult:
 
 
 def analyse(path: str, out_dir: str, progress: Any = None) -> StoreResult:
-    """Read + analyse ``path`` (same sequence as ``rmqinspect store``); write the messages frame to
-    ``out_dir`` and return the rest. Errors become ``data_error``/``report_error`` text."""
+    """Read + analyse ``path`` as ``rmqinspect store`` does (streamed, bounded memory); write the messages frame to
+    ``out_dir`` a chunk at a time (an Arrow IPC file the UI maps) and return the rest. Errors become
+    ``data_error`` text (a store the analysis cannot finish shows no messages)."""
     from .data import api, describe_error
 
     res = StoreResult()
+    target = Path(out_dir) / "messages.arrow"
+    writer = _ChunkWriter(target)
     try:
-        data = api("analysis.store_summary", "load_store")(path, verify_crc=True, progress=progress)
+        report = api("analysis.store_summary", "stream_store")(path, verify_crc=True, progress=progress,
+                                                               on_frame=writer.write, frame_skip=frozenset())
     except Exception as e:
+        writer.close()
         res.data_error = describe_error(e)
         return res
-    scan = data.scan
-    msgs = scan.messages.drop([c for c in DROP_COLUMNS if c in scan.messages.columns])
-    target = Path(out_dir) / "messages.arrow"
-    msgs.write_ipc(target, compression="uncompressed")
+    writer.close()
     res.messages_file = str(target)
+    scan = report.data.scan
     res.files, res.valid_end, res.file_size = scan.files, scan.valid_end, scan.file_size
-    try:
-        report = api("analysis.store_summary", "analyse_store")(data)
-        res.findings = report.findings
-        res.recovery = report.recovery
-        res.verdict = report.verdict
-        doc = report.to_doc()["commitlog"]
-        res.commitlog_doc = {k: v for k, v in doc.items() if k != "files"}
-        res.topics = report.topics
-        res.queues = report.ranges.height
-    except Exception as e:
-        from ..findings import findings_frame
-
-        res.report_error = describe_error(e)
-        res.findings = findings_frame(list(data.findings))
+    res.findings = report.findings
+    res.recovery = report.recovery
+    res.verdict = report.verdict
+    doc = report.to_doc()["commitlog"]
+    res.commitlog_doc = {k: v for k, v in doc.items() if k != "files"}
+    res.topics = report.topics
+    res.queues = report.ranges.height
     return res
+
+
+class _ChunkWriter:
+    """The messages frame as one Arrow IPC file, written a chunk (record batch) at a time: the child never holds
+    the whole frame. An empty store still gets a file with the schema."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._w: Any = None
+
+    def write(self, frame: pl.DataFrame) -> None:
+        t = frame.drop([c for c in DROP_COLUMNS if c in frame.columns]).to_arrow()
+        if self._w is None:
+            import pyarrow as pa
+
+            self._w = pa.ipc.new_file(str(self.path), t.schema)
+        self._w.write_table(t)
+
+    def close(self) -> None:
+        if self._w is None:
+            import polars as pl
+
+            from ..parsers.commitlog import messages_schema
+
+            empty = pl.DataFrame(schema=messages_schema())
+            self.write(empty)
+        self._w.close()
 
 
 @dataclass
