@@ -227,13 +227,10 @@ def scan_for(store: Store, key: str, *, kind: str, topic: str | None = None, lim
 
 
 def _scan(store: Store, cond: pl.Expr, limit: int, *, properties: bool) -> list[int]:
-    from ..parsers.commitlog import iter_commitlog
-    from ..parsers.dledger import iter_dledger
+    from ..parsers.dledger import iter_store
 
     found: list[int] = []
-    chunks = (iter_dledger(store.commitlog[0], properties=properties) if store.dledger
-              else iter_commitlog(store.commitlog, properties=properties))
-    for chunk in chunks:
+    for chunk in iter_store(store.root, properties=properties):
         found += chunk.filter(cond.fill_null(False))["phy_offset"].to_list()
         if len(found) >= limit:
             break

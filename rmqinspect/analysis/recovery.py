@@ -88,8 +88,10 @@ class StoreFacts:
     first_units: pl.DataFrame  # per CQ file: file, phy_offset of its first unit
 
 
-def facts_from_frames(scan: CommitLogScan, cq: pl.DataFrame, bcq: pl.DataFrame | None = None) -> StoreFacts:
-    """:class:`StoreFacts` of a whole messages frame and whole consume-queue frames."""
+def facts_from_frames(scan: CommitLogScan, cq: pl.DataFrame, bcq: pl.DataFrame | None = None,
+                      unit_less: int | None = None) -> StoreFacts:
+    """:class:`StoreFacts` of a whole messages frame and whole consume-queue frames (``unit_less``: already counted
+    by ``integrity.WindowChecks``, else counted here)."""
     import polars as pl
 
     from ..parsers.consumequeue import queue_ranges
@@ -100,7 +102,8 @@ def facts_from_frames(scan: CommitLogScan, cq: pl.DataFrame, bcq: pl.DataFrame |
     real = cq_all.filter(~pl.col("filler"))
     r = queue_ranges(cq_all) if cq_all.height else None
     ends = msgs.select((pl.col("phy_offset") + pl.col("size").cast(pl.Int64)).max()).item() if msgs.height else None
-    unit_less = dispatchable(msgs).join(cq_all.select("phy_offset"), on="phy_offset", how="anti").height
+    if unit_less is None:
+        unit_less = dispatchable(msgs).join(cq_all.select("phy_offset"), on="phy_offset", how="anti").height
 
     def dropped(offset: int) -> tuple[int, pl.DataFrame]:
         d = msgs.filter(pl.col("phy_offset") >= offset)

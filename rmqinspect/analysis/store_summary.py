@@ -207,7 +207,7 @@ def load_store(
     """
     from ..parsers import checkpoint as cpm
     from ..parsers import configjson, consumequeue, index, storefiles
-    from ..parsers.commitlog import messages_schema, scan_commitlog
+    from ..parsers.commitlog import messages_schema
 
     root = resolve_root(path)
     fs: list[Finding] = []
@@ -215,13 +215,12 @@ def load_store(
     lock = storefiles.read_lock(root, fs)
     abort = storefiles.read_abort(root, fs)
     cb = _stage(progress, "commitlog")
-    if layout.dledger:
-        from ..parsers.dledger import scan_dledger
+    if layout.commitlog or layout.dledger:
+        from ..parsers.commitlog import collect
+        from ..parsers.dledger import iter_store
 
-        scan = scan_dledger(_dledger_data(root, layout, fs), verify_crc=verify_crc, progress=cb, properties=False)
-    elif layout.commitlog:
         # properties=False: KEYS/TAGS/UNIQ_KEY stay decoded; the full property list (memory) is not needed here
-        scan = scan_commitlog(root, verify_crc=verify_crc, progress=cb, properties=False)
+        scan = collect(iter_store(root, fs, verify_crc=verify_crc, progress=cb, properties=False))
     else:
         import polars as pl
 
@@ -455,8 +454,7 @@ def analyse_store(
     order.add(ig.cq_order_rows(data.cq))
     offsets = consumer_offsets_frame(data.config)
     ts = lag_times(unit_times(data.cq, msgs, offsets), offsets) if msgs.height and data.cq.height else None
-    facts = facts_from_frames(data.scan, data.cq, data.bcq)
-    facts.unit_less = checks.unit_less
+    facts = facts_from_frames(data.scan, data.cq, data.bcq, checks.unit_less)
     return _report(data, ranges, checks, order, stats, offsets, ts, facts, version)
 
 
@@ -530,7 +528,6 @@ def stream_store(
         DEFAULT_CHUNK,
         CommitLogScan,
         files_schema,
-        iter_commitlog,
         messages_schema,
     )
     from ..parsers.configjson import consumer_offsets_frame
@@ -643,16 +640,10 @@ def stream_store(
         lo = hi
 
     if layout.commitlog or layout.dledger:
-        it: Any
-        if layout.dledger:
-            from ..parsers.dledger import iter_dledger
+        from ..parsers.dledger import iter_store
 
-            it = iter_dledger(_dledger_data(root, layout, fs), verify_crc=verify_crc,
-                              progress=_stage(progress, "commitlog"), properties=False, skip=frozenset(frame_skip),
-                              chunk_bytes=chunk_bytes or DEFAULT_CHUNK)
-        else:
-            it = iter_commitlog(root, verify_crc=verify_crc, progress=_stage(progress, "commitlog"), properties=False,
-                                skip=frame_skip, chunk_bytes=chunk_bytes or DEFAULT_CHUNK)
+        it = iter_store(root, fs, verify_crc=verify_crc, progress=_stage(progress, "commitlog"), properties=False,
+                        skip=frame_skip, chunk_bytes=chunk_bytes or DEFAULT_CHUNK)
         pending: list[pl.DataFrame] = []
         rows = 0
         for frame in it:
@@ -686,20 +677,6 @@ def stream_store(
     ts = pl.concat(lag_parts) if lag_parts else None
     facts = _streamed_facts(data, ranges, bcq, stats, checks, qmax, max_real_phy, firsts_parts, has_units, rocks)
     return _report(data, ranges, checks, order, stats, offsets, ts, facts, version)
-
-
-def _dledger_data(root: Path, layout: StoreLayout, findings: list[Finding]) -> Path:
-    """The DLedger data directory whose entries are the store's messages (the first, if several), noting what is
-    not read."""
-    if len(layout.dledger) > 1:
-        findings.append(Finding("warning", "dledger_many", layout.dledger[1], None,
-                                f"several DLedger directories ({', '.join(layout.dledger)}): only "
-                                f"{layout.dledger[0]} is read"))
-    if layout.commitlog and any(p.name.isdigit() for p in (root / "commitlog").iterdir()):
-        findings.append(Finding("info", "dledger_legacy_commitlog", "commitlog", None,
-                                "commitlog/ files from before the switch to DLedger are not read (offsets below "
-                                "dividedCommitlogOffset live there)"))
-    return root / layout.dledger[0] / "data"
 
 
 def _release_freed_memory() -> None:

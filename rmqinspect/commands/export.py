@@ -20,14 +20,10 @@ if TYPE_CHECKING:
 def _messages(path: Path) -> Iterator[pl.DataFrame]:
     """Every record, a commitlog chunk at a time (bounded memory), from commitlog/ or a DLedger store's entries."""
     from ..analysis.store_summary import resolve_root
-    from ..parsers.commitlog import iter_commitlog, messages_schema
-    from ..parsers.dledger import iter_dledger
-    from ..parsers.storefiles import detect_layout
+    from ..parsers.commitlog import messages_schema
+    from ..parsers.dledger import iter_store
 
-    root = resolve_root(path)
-    dl = detect_layout(root).dledger
-    it = iter_dledger(root / dl[0] / "data", verify_crc=True) if dl else iter_commitlog(root, verify_crc=True)
-    return _or_empty(it, messages_schema())
+    return _or_empty(iter_store(resolve_root(path), verify_crc=True), messages_schema())
 
 
 def _or_empty(frames: Iterator[pl.DataFrame], schema: dict) -> Iterator[pl.DataFrame]:

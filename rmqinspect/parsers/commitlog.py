@@ -121,6 +121,7 @@ __all__ = [
     "CommitLogIter",
     "CommitLogReader",
     "CommitLogScan",
+    "collect",
     "decode_offset_msg_id",
     "decode_record",
     "decode_uniq_key",
@@ -643,18 +644,25 @@ def scan_commitlog(
     skip: Iterable[str] = (),
 ) -> CommitLogScan:
     """Scan every commitlog file into one frame (see module docstring). Raises only for unusable input."""
+    return collect(
+        iter_commitlog(
+            path,
+            verify_crc=verify_crc,
+            progress=progress,
+            start=start,
+            end=end,
+            chunk_bytes=chunk_bytes,
+            properties=properties,
+            skip=skip,
+        )
+    )
+
+
+def collect(it: Any) -> CommitLogScan:
+    """Every frame of a record iterator (``CommitLogIter``, ``dledger.DLedgerIter``) in one messages frame, and the
+    iterator's result."""
     import polars as pl
 
-    it = iter_commitlog(
-        path,
-        verify_crc=verify_crc,
-        progress=progress,
-        start=start,
-        end=end,
-        chunk_bytes=chunk_bytes,
-        properties=properties,
-        skip=skip,
-    )
     frames = list(it)
     msgs = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=messages_schema())
     return it.result(msgs)

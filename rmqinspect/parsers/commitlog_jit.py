@@ -59,12 +59,10 @@ def kernels() -> Any:
 _local = threading.local()
 
 
-def _scratch(name: str, size: int) -> np.ndarray:
-    """A per-thread reusable uint8/int64 buffer of at least ``size`` elements (kernels write into it, callers copy
-    out what was used): fresh multi-MiB outputs per chunk cost an mmap and page faults each time (measured ~8 %
-    of a scan)."""
+def _scratch(name: str, size: int, dtype: type[np.generic] = np.uint8) -> np.ndarray:
+    """A per-thread reusable buffer of at least ``size`` elements (kernels write into it, callers copy out what was
+    used): fresh multi-MiB outputs per chunk cost an mmap and page faults each time (measured ~8 % of a scan)."""
     bufs = _local.__dict__.setdefault("bufs", {})
-    dtype = np.int64 if name.startswith("i64") else np.uint8
     b = bufs.get(name)
     if b is None or len(b) < size:
         b = bufs[name] = np.empty(max(size, 1), dtype=dtype)
@@ -75,8 +73,8 @@ def walk_chain(a: np.ndarray, start: int, n: int, room: int) -> tuple[np.ndarray
     """Compiled ``walk_chain``: (starts, sizes, stop, reason, total_size, magic). Requires :func:`kernels`."""
     k = kernels()
     cap = max((n - start) // MIN_RECORD_V4 + 1, 1)
-    starts = _scratch("i64 starts", cap)
-    sizes = _scratch("i64 sizes", cap)
+    starts = _scratch("starts", cap, np.int64)
+    sizes = _scratch("sizes", cap, np.int64)
     cnt, stop, reason, ts, mg = k.walk(a, start, n, room, starts, sizes)
     return starts[:cnt].copy(), sizes[:cnt].copy(), int(stop), REASONS[reason], int(ts), int(mg)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,17 +35,17 @@ import numpy as np
 from ..findings import Finding
 from . import commitlog_decode as dec
 from . import fileio
+from .commitlog import DEFAULT_CHUNK
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from .commitlog import CommitLogScan
+    from .commitlog import CommitLogIter, CommitLogScan
 
 ENTRY_HEAD = struct.Struct(">iiqqqiiii")  # magic, size, index, term, pos, channel, chainCrc, bodyCrc, bodyLen
 HEADER = 48  # DLedgerEntry.BODY_OFFSET
 MAGIC = 1
 FILLER = -1
-DEFAULT_CHUNK = 16 << 20
 MAX_FINDINGS = 20
 
 
@@ -65,17 +65,17 @@ class DLedgerIter:
     """Message frames of the wrapped records, chunk by chunk; ``result()`` once exhausted (as ``CommitLogIter``)."""
 
     def __init__(self, data_dir: Path, *, verify_crc: bool = False, progress: Callable[[int, int], None] | None = None,
-                 chunk_bytes: int = DEFAULT_CHUNK, properties: bool = True, skip: frozenset[str] = frozenset()) -> None:
+                 chunk_bytes: int = DEFAULT_CHUNK, properties: bool = True, skip: Iterable[str] = ()) -> None:
         self.dirs = [data_dir]
         root = data_dir.parent.parent
         self.listing = fileio.list_mapped_files([data_dir], check_prefix="dledger_file", rel_root=root)
-        self.verify_crc, self.progress, self.properties, self.skip = verify_crc, progress, properties, skip
+        self.verify_crc, self.progress, self.properties = verify_crc, progress, properties
+        self.skip = frozenset(skip)
         self.chunk = max(int(chunk_bytes), 1 << 16)
         self.findings: list[Finding] = list(self.listing.findings)
         self._counts: dict[str, int] = {}
         self.valid_end: int | None = None
         self._stopped = False
-        self.entries = 0
         self._last_index: int | None = None
         self.file_rows: list[dict] = []
         self._gen = self._run()
@@ -215,7 +215,6 @@ class DLedgerIter:
                 self._add("error", "dledger_body", mf.rel, base + int(starts[i]),
                           f"bodyLen {int(blen[i])} ≠ entry size {int(sizes[i])} − 48")
             self._last_index = int(index[-1])
-            self.entries += len(starts)
         return _Walk(starts, sizes, stop, reason)
 
     def _decode(self, a: np.ndarray, buf: bytearray, w: _Walk, mf: fileio.MappedFile, base: int) -> pl.DataFrame:
@@ -314,11 +313,30 @@ def iter_dledger(data_dir: Path, **kw: object) -> DLedgerIter:
 
 def scan_dledger(data_dir: Path, **kw: object) -> CommitLogScan:
     """Every wrapped record of a DLedger data directory in one messages frame (a ``CommitLogScan``)."""
-    import polars as pl
+    from .commitlog import collect
 
-    from .commitlog import messages_schema
+    return collect(iter_dledger(data_dir, **kw))
 
-    it = iter_dledger(data_dir, **kw)
-    frames = list(it)
-    msgs = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=messages_schema())
-    return it.result(msgs)
+
+def iter_store(root: Path, findings: list[Finding] | None = None, **kw: object) -> DLedgerIter | CommitLogIter:
+    """A store's records chunk by chunk: the entries of its (first) DLedger directory when it has one, else
+    ``commitlog/`` (``kw``: the iterators' shared options). ``findings`` gets what a DLedger store leaves unread."""
+    from .commitlog import iter_commitlog
+    from .storefiles import detect_layout
+
+    dl = detect_layout(root).dledger
+    if not dl:
+        return iter_commitlog(root, **kw)  # type: ignore[arg-type]
+    if findings is not None:
+        if len(dl) > 1:
+            findings.append(Finding("warning", "dledger_many", dl[1], None,
+                                    f"several DLedger directories ({', '.join(dl)}): only {dl[0]} is read"))
+        try:
+            legacy = any(p.name.isdigit() for p in (root / "commitlog").iterdir())
+        except OSError:
+            legacy = False
+        if legacy:
+            findings.append(Finding("info", "dledger_legacy_commitlog", "commitlog", None,
+                                    "commitlog/ files from before the switch to DLedger are not read (offsets below "
+                                    "dividedCommitlogOffset live there)"))
+    return iter_dledger(root / dl[0] / "data", **kw)
