@@ -288,6 +288,7 @@ def decode(
         from . import commitlog_jit
 
         jd = commitlog_jit.decode_records(a, R, sizes)
+    if jd is not None:
         i32o, i64o, length_ok = jd["i32"], jd["i64"], jd["length_ok"]
         magic, body_crc, queue_id, flag, sysflag, reconsume, tlw = i32o
         queue_offset, stored_phy, born_ts, store_ts, prepared, body_len, t_safe, topic_len, p_safe, prop_len = i64o[:10]
@@ -353,10 +354,14 @@ def decode(
     need_props = {"tags", "keys", "uniq_key", "client_uniq_key", "properties"} - skip
     if jd is not None:
         # compiled: every string column was cut out in the records' single pass
+        import pyarrow as pa
+
         from .msgprops import Values
 
+        heap = pa.py_buffer(jd["heap"])
+
         def col(row: int) -> pa.Array:
-            return _binary_to_strings(jd["offsets"][row], jd["data"][row], jd["valid"][row])
+            return _views_to_strings(jd["views"][row], heap, jd["valid"][row], bool(jd["ascii"][row]))
 
         topic = col(0) if "topic" not in skip else None
         tags = col(1) if "tags" in need_props else None
@@ -412,7 +417,7 @@ def decode(
     msg_id = None
     if "msg_id" not in skip:
         msg_id = (_msg_ids(a, store_host_off, v6_store, stored_phy) if jd is None else
-                  _binary_to_strings(jd["offsets"][5], jd["data"][5], jd["valid"][5], ascii_only=True))
+                  col(5))
 
     cols: dict[str, object] = {
         "file": pl.Series("file", [file_rel], dtype=pl.Utf8).new_from_index(0, n) if n else pl.Series([], dtype=pl.Utf8),
@@ -546,19 +551,21 @@ def _string_col(buf: pa.Buffer, has: np.ndarray, vs: np.ndarray, vl: np.ndarray,
     return pa.LargeStringArray.from_buffers(n, b[1], b[2], bitmap, offset=vals.offset)
 
 
-def _binary_to_strings(offs: np.ndarray, data: np.ndarray, valid: np.ndarray, *, ascii_only: bool = False) -> pa.Array:
-    """A ``large_string`` array over the buffers a compiled kernel filled (zero-copy; null where not ``valid``).
-    UTF-8 is validated as ``msgprops.segments`` does (invalid bytes → U+FFFD); ``ascii_only`` skips it."""
+def _views_to_strings(views: np.ndarray, heap: pa.Buffer, valid: np.ndarray, ascii: bool) -> pa.Array:
+    """A ``string_view`` array over the views a compiled kernel wrote (zero-copy, and Polars takes it as it is:
+    ~0.2 ns a row, vs ~4 ns for a ``large_string``); null where not ``valid``. Strings with a non-ASCII byte are
+    validated as ``msgprops.segments`` does (invalid UTF-8 → U+FFFD)."""
     import pyarrow as pa
 
     n = len(valid)
     if n and not valid.any():
-        return pa.nulls(n, pa.large_string())
+        return pa.nulls(n, pa.string_view())
     bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    bufs = [bitmap, pa.py_buffer(offs), pa.py_buffer(data)]
-    if ascii_only or not (data.view(np.int8) < 0).any():  # ASCII is valid UTF-8: no validation pass needed
-        return pa.LargeStringArray.from_buffers(n, bufs[1], bufs[2], bitmap)
-    return msgprops.to_utf8(pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, bufs))
+    if ascii:  # ASCII is valid UTF-8: no validation pass needed
+        return pa.Array.from_buffers(pa.string_view(), n, [bitmap, pa.py_buffer(views), heap])
+    raw = pa.Array.from_buffers(pa.binary_view(), n, [bitmap, pa.py_buffer(views), heap])
+    # (through large_binary: pyarrow's binary_view → string cast does not validate UTF-8)
+    return msgprops.to_utf8(raw.cast(pa.large_binary()))
 
 
 def _scatter(vals: pa.Array, where: np.ndarray, n: int, typ: pa.DataType) -> pa.Array:

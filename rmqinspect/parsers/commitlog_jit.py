@@ -79,38 +79,44 @@ def walk_chain(a: np.ndarray, start: int, n: int, room: int) -> tuple[np.ndarray
     return starts[:cnt].copy(), sizes[:cnt].copy(), int(stop), REASONS[reason], int(ts), int(mg)
 
 
-#: String rows of :func:`decode_records`, in order.
+#: String columns of :func:`decode_records`, in order.
 STRING_ROWS = ("topic", "tags", "keys", "uniq_key", "client_uniq_key", "msg_id")
-_NAMES = ("TAGS", "KEYS", "UNIQ_KEY", "__CRC32#")
+#: Longest msgId (IPv6 store host): 56 hex digits; whole 8-byte words are stored.
+_MSGID_ROOM = 56 + 8
 
 
-def decode_records(a: np.ndarray, R: np.ndarray, sizes: np.ndarray) -> dict[str, Any]:
-    """Compiled decode of the records ``a[R[i] : R[i]+sizes[i]]``: fixed fields (``i32`` rows: magic, body_crc,
-    queue_id, flag, sysflag, reconsume_times, topic-length width; ``i64`` rows: queue_offset, stored_phy,
-    born_ts, store_ts, prepared_tx_offset, body_len, topic start, topic_len, properties-length position,
-    prop_len, born host and store host as big-endian u64 address+port keys), ``length_ok``, the string columns of :data:`STRING_ROWS` as Arrow ``large_binary``
-    pieces (``offsets``, ``data``, ``valid`` per row), ``crc`` ((start, length) of ``__CRC32#`` values, start -1
-    where absent) and ``uniq_count`` (UNIQ_KEY entries per record)."""
+def decode_records(a: np.ndarray, R: np.ndarray, sizes: np.ndarray) -> dict[str, Any] | None:
+    """Compiled decode of the records ``a[R[i] : R[i]+sizes[i]]`` (``a`` must have ``commitlog_decode.PAD``
+    readable bytes after the last record): fixed fields (``i32`` rows: magic, body_crc, queue_id, flag, sysflag,
+    reconsume_times, topic-length width; ``i64`` rows: queue_offset, stored_phy, born_ts, store_ts,
+    prepared_tx_offset, body_len, topic start, topic_len, properties-length position, prop_len, born host and
+    store host as big-endian u64 address+port keys), ``length_ok``, the string columns of :data:`STRING_ROWS` as
+    Arrow string-views (``views`` row per column, 16 bytes per record; ``heap`` their long strings; ``valid``;
+    ``ascii`` per column), ``crc`` ((start, length) of ``__CRC32#`` values, start -1 where absent) and
+    ``uniq_count`` (UNIQ_KEY entries per record). None when the strings could not be addressed by Arrow's 32-bit
+    view offsets (a chunk of over ~300 MiB): the caller decodes with numpy then."""
     n = len(R)
     R = R.astype(np.int64, copy=False)
     sizes = sizes.astype(np.int64, copy=False)
     span = int((R[-1] + sizes[-1]) - R[0]) if n else 0
-    raw = [x.encode() for x in _NAMES]
-    names = np.frombuffer(b"".join(raw), dtype=np.uint8).copy()
-    name_offs = np.cumsum([0] + [len(x) for x in raw]).astype(np.int64)
+    # No string is longer than its record and the five property/topic strings of a record do not overlap, so
+    # they fit in the records' span; msgIds take at most _MSGID_ROOM each; 8 bytes of slack for word stores.
+    room = span + _MSGID_ROOM * n + 8
+    if room >= 1 << 31:
+        return None
     i32o = np.empty((7, n), dtype=np.int32)
     i64o = np.empty((12, n), dtype=np.int64)
     ok = np.empty(n, dtype=np.bool_)
-    soffs = np.zeros((6, n + 1), dtype=np.int64)
-    # Capacity: no string is longer than its record; a msgId is ≤ 56 characters.
-    data = [_scratch(f"row{k}", span) for k in range(5)] + [_scratch("row5", 56 * n)]
+    views = np.empty((6, 2 * n), dtype=np.uint64)
+    heap = _scratch("heap", room)
     svalid = np.zeros((6, n), dtype=np.bool_)
+    ascii_or = np.zeros(6, dtype=np.uint64)
     crc = np.empty((2, n), dtype=np.int64)
     uniq_count = np.empty(n, dtype=np.int64)
-    kernels().decode_all(a, R, sizes, names, name_offs, i32o, i64o, ok, soffs, *data, svalid, crc, uniq_count)
-    data = [d[: soffs[k, n]].copy() for k, d in enumerate(data)]  # the used part, out of the reused buffers
-    return {"i32": i32o, "i64": i64o, "length_ok": ok, "offsets": soffs, "data": data, "valid": svalid,
-            "crc": crc, "uniq_count": uniq_count}
+    used = kernels().decode_all(a, R, sizes, i32o, i64o, ok, views, heap, svalid,
+                                ascii_or, crc, uniq_count, _scratch("bits", 520, np.uint64))
+    return {"i32": i32o, "i64": i64o, "length_ok": ok, "views": views, "heap": heap[:used].copy(),
+            "valid": svalid, "ascii": (ascii_or & 0x8080808080808080) == 0, "crc": crc, "uniq_count": uniq_count}
 
 
 def body_crcs(a: np.ndarray, offs: np.ndarray, lens: np.ndarray) -> np.ndarray:

@@ -132,3 +132,29 @@ def test_mutated_properties(data: st.DataObject) -> None:
         pos = data.draw(st.integers(max(ends[i] - 120, 0), ends[i] - 1))  # a record ends with its properties
         buf[pos] = data.draw(st.sampled_from(alphabet))
     _both(buf, data.draw(st.booleans()))
+
+
+@pytest.mark.parametrize("ln", range(0, 41))
+def test_string_view_lengths(ln: int) -> None:
+    """The compiled decode stores strings as Arrow string-views: up to 12 bytes inline, longer ones in a heap,
+    copied eight bytes at a time. Every length across those boundaries in each of TAGS, KEYS and UNIQ_KEY, ASCII
+    and not, and records with two UNIQ_KEYs (the first and the last differ), must decode exactly as numpy does."""
+    buf = bytearray(CHUNK)
+    a = np.frombuffer(buf + bytearray(dec.PAD), dtype=np.uint8)
+    ch = dec.walk_chain(a, 0, len(buf), len(buf))
+    tags_ascii = 0
+    for k, (s, z) in enumerate(zip(ch.starts.tolist(), ch.sizes.tolist())):
+        p, plen = _props_region(buf, s, z)
+        ascii = (k // 3) % 2 == 0
+        value = (b"v%d" % k * 20)[:ln] if ascii else ("é" * 20).encode()[:ln]
+        vals = [value if k % 3 == c else b"s" for c in range(3)]
+        blob = b"TAGS\x01" + vals[0] + b"\x02KEYS\x01" + vals[1] + b"\x02UNIQ_KEY\x01" + vals[2] + b"\x02"
+        if k % 4 == 0:
+            blob += b"UNIQ_KEY\x01u2\x02"
+        assert len(blob) <= plen
+        buf[p : p + plen] = (blob + b"WAIT\x01" + b"x" * plen)[:plen]
+        tags_ascii += ascii and k % 3 == 0
+    _both(buf, crc=False)
+    b = buf + bytearray(dec.PAD)
+    d = dec.decode(np.frombuffer(b, dtype=np.uint8), pa.py_buffer(b), ch.starts, ch.sizes, 0, "f", jit=True).frame
+    assert tags_ascii > 0 and (d["tags"].str.len_bytes() == ln).sum() >= (tags_ascii if ln else 0)
