@@ -143,7 +143,7 @@ def test_string_view_lengths(ln: int) -> None:
     a = np.frombuffer(buf + bytearray(dec.PAD), dtype=np.uint8)
     ch = dec.walk_chain(a, 0, len(buf), len(buf))
     tags_ascii = 0
-    for k, (s, z) in enumerate(zip(ch.starts.tolist(), ch.sizes.tolist())):
+    for k, (s, z) in enumerate(zip(ch.starts.tolist(), ch.sizes.tolist(), strict=True)):
         p, plen = _props_region(buf, s, z)
         ascii = (k // 3) % 2 == 0
         value = (b"v%d" % k * 20)[:ln] if ascii else ("é" * 20).encode()[:ln]
