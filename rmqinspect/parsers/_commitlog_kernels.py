@@ -8,17 +8,22 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
+from numba.core import cgutils
 from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
 from .commitlog_layout import (
     BLANK_MAGIC,
     FLAG_BORNHOST_V6,
+    FLAG_COMPRESSED,
+    FLAG_INNER_BATCH,
     FLAG_STOREHOST_V6,
     HOST_V4_LEN,
     HOST_V6_LEN,
     MAGIC_V1,
     MAGIC_V2,
+    MASK_COMPRESSION,
+    MASK_TRANSACTION,
     MAX_SANE_TOTALSIZE,
     MIN_RECORD_V4,
     NAME_VALUE_SEPARATOR,
@@ -32,10 +37,13 @@ from .commitlog_layout import (
     REL_PREPAREDTXOFFSET,
     REL_RECONSUMETIMES,
     REL_STORETIMESTAMP,
+    SHIFT_COMPRESSION,
+    TS_MAX_MS,
+    TS_MIN_MS,
 )
 
-njit = numba.njit(cache=True, nogil=True, boundscheck=False)
-inline = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+njit = numba.njit(cache=True, nogil=True, boundscheck=False, _nrt=False)
+inline = numba.njit(cache=True, nogil=True, boundscheck=False, inline="always", _nrt=False)
 magic_v1, magic_v2, blank = np.int64(MAGIC_V1), np.int64(MAGIC_V2), np.int64(BLANK_MAGIC)
 min_rec, max_rec = np.int64(MIN_RECORD_V4), np.int64(MAX_SANE_TOTALSIZE)
 
@@ -85,6 +93,23 @@ def st8(typingctx, arr, idx, val):  # type: ignore[no-untyped-def]
     return types.void(arr, idx, types.uint64), codegen
 
 
+@intrinsic
+def prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]
+    """Hint the CPU to load the cache line of ``arr[idx]`` (``llvm.prefetch``: a read, kept in all levels). Never
+    faults, whatever the address."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32]),
+                                            "llvm.prefetch.p0")
+        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(arr, idx), codegen
+
+
 @njit
 def walk(a: np.ndarray, start: int, n: int, room: int, out_starts: np.ndarray, out_sizes: np.ndarray):
     """The sequential walk of ``commitlog_decode.walk_chain``: (records, stop, reason code, TOTALSIZE, magic)."""
@@ -95,6 +120,7 @@ def walk(a: np.ndarray, start: int, n: int, room: int, out_starts: np.ndarray, o
             return k, p, (0 if p >= room else 1), 0, 0
         if p + 8 > n:
             return k, p, (1 if p + 8 <= room else 2), 0, 0
+        prefetch(a, p + 2048)  # a dependent chain through memory: ask for the lines ahead of it
         ts = be_i32(a, p)
         mg = be_i32(a, p + 4)
         if mg == magic_v1 or mg == magic_v2:
@@ -118,17 +144,18 @@ h4, h6 = np.int64(HOST_V4_LEN), np.int64(HOST_V6_LEN)
 rel_ts, rel_rc, rel_tx = np.int64(REL_STORETIMESTAMP), np.int64(REL_RECONSUMETIMES), np.int64(REL_PREPAREDTXOFFSET)
 rel_bl, rel_body = np.int64(REL_BODYLEN), np.int64(REL_BODY)
 
-nv, pv = np.uint8(NAME_VALUE_SEPARATOR), np.uint8(PROPERTY_SEPARATOR)
-nv_word, pv_word = np.uint64(NAME_VALUE_SEPARATOR * 0x0101010101010101), np.uint64(PROPERTY_SEPARATOR * 0x0101010101010101)
+mask_tx, mask_comp, shift_comp = np.int64(MASK_TRANSACTION), np.int64(MASK_COMPRESSION), np.int64(SHIFT_COMPRESSION)
+flag_comp, flag_batch = np.int64(FLAG_COMPRESSED), np.int64(FLAG_INNER_BATCH)
+ts_min, ts_max = np.int64(TS_MIN_MS), np.int64(TS_MAX_MS)
+nv = np.uint8(NAME_VALUE_SEPARATOR)
+pv_word = np.uint64(PROPERTY_SEPARATOR * 0x0101010101010101)  # the separator in every byte
 
 hexd = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8).copy()
 #: Two upper-case hex digits of a byte, as a little-endian u16 (first digit in the low byte).
 hex2 = np.array([hexd[c >> 4] | (np.uint64(hexd[c & 15]) << 8) for c in range(256)], dtype=np.uint64)
 
-u8, u16, u24, u32, u40, u48, u56 = (np.uint64(8 * k) for k in range(1, 8))
-u8m1 = np.uint64(7)
+u7, u16, u32, u48, u56 = np.uint64(7), np.uint64(16), np.uint64(32), np.uint64(48), np.uint64(56)
 low7 = np.uint64(0x7F7F7F7F7F7F7F7F)
-high = np.uint64(0x8080808080808080)
 all64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 low32 = np.uint64(0xFFFFFFFF)
 
@@ -145,6 +172,7 @@ def zero_bytes(v):
     return ~(((v & low7) + low7) | v | low7)
 
 
+#: ``((m >> 7) * gather) >> 56`` packs the top bits of the 8 bytes of ``m`` into one byte (byte q → bit q).
 gather = np.uint64(0x0102040810204080)
 
 
@@ -160,7 +188,7 @@ def pv_bits(a, s, ln, bits):
     nw8 = (ln + 7) >> 3
     for w8 in range(nw8):
         m = zero_bytes(ld8(a, s + 8 * w8) ^ pv_word)
-        acc |= (((m >> u8m1) * gather) >> u56) << np.uint64(8 * (w8 & 7))
+        acc |= (((m >> u7) * gather) >> u56) << np.uint64(8 * (w8 & 7))
         if w8 & 7 == 7:
             bits[w8 >> 3] = acc
             acc = np.uint64(0)
@@ -229,10 +257,12 @@ def name_index(a, seg, j):
 
 #: Records per block: the three passes run over one block at a time, so the bytes stay in the core's caches.
 BLOCK = 512
+#: How many records ahead pass 1 prefetches.
+PREFETCH = 8
 
 
 @njit
-def decode_all(a, R, sizes, i32o, i64o, ok, views, heap, svalid, ascii_or, crc_pos,
+def decode_all(a, R, sizes, base, i32o, i64o, i8o, flags, counts, ok, views, heap, svalid, ascii_or, crc_pos,
                uniq_count, bits):
     """Fixed fields, the calMsgLength invariant and the string columns of every record ``a[R[i] : R[i]+sizes[i]]``.
 
@@ -247,10 +277,20 @@ def decode_all(a, R, sizes, i32o, i64o, ok, views, heap, svalid, ascii_or, crc_p
     n = len(R)
     h = 0
     or0 = or1 = or2 = or3 = or4 = np.uint64(0)
+    n6b = n6s = nts = 0  # (locals: a += on an array element per record is a store-to-load chain)
     for b0 in range(0, n, BLOCK):
         b1 = min(n, b0 + BLOCK)
         # pass 1: header fields, and the msgId from the store host and the stored PHYSICALOFFSET
         for i in range(b0, b1):
+            # The records are far out of the caches by now (the chunk was read 16 MiB ago): fetch the header
+            # and tail lines (topic, properties) of the record PREFETCH ahead, so that passes 1-3 find them.
+            f = R[min(i + PREFETCH, n - 1)]
+            fe = f + sizes[min(i + PREFETCH, n - 1)]
+            prefetch(a, f)
+            prefetch(a, f + 64)
+            for q in range(max(f + 128, fe - 256), fe, 64):
+                prefetch(a, q)
+            prefetch(a, fe - 1)
             r = R[i]
             magic = be_i32(a, r + 4)
             sysflag = be_i32(a, r + 36)
@@ -274,6 +314,19 @@ def decode_all(a, R, sizes, i32o, i64o, ok, views, heap, svalid, ascii_or, crc_p
             i64o[6, i] = hb + rel_body  # body offset until pass 2
             i64o[10, i] = be_i64(a, r + 48)  # born host: 4-byte address + port (v4; v6 rows are redone in numpy)
             i64o[11, i] = be_i64(a, r + rel_ts + bh + 8)  # store host
+            i64o[12, i] = hb + rel_body
+            # columns numpy would otherwise derive (one pass over each column per chunk, ~8 of them)
+            i32o[7, i] = sizes[i]
+            i32o[8, i] = i64o[5, i]
+            i8o[0, i] = sysflag & mask_tx
+            i8o[1, i] = (sysflag & mask_comp) >> shift_comp
+            flags[0, i] = (sysflag & flag_comp) != 0
+            flags[1, i] = (sysflag & flag_batch) != 0
+            flags[2, i] = stored_phy == base + r
+            n6b += bh == h6
+            n6s += sh == h6
+            born, stored = i64o[2, i], i64o[3, i]
+            nts += born < ts_min or born > ts_max or stored < ts_min or stored > ts_max
             # msgId: hex of the store host's bytes then of the 8 PHYSICALOFFSET bytes (the header's own bytes);
             # 8 digits per word
             sho = r + rel_ts + bh + 8
@@ -384,6 +437,7 @@ def decode_all(a, R, sizes, i32o, i64o, ok, views, heap, svalid, ascii_or, crc_p
             else:
                 views[3, 2 * i] = views[3, 2 * i + 1] = views[4, 2 * i] = views[4, 2 * i + 1] = 0
     ascii_or[0], ascii_or[1], ascii_or[2], ascii_or[3], ascii_or[4] = or0, or1, or2, or3, or4
+    counts[0], counts[1], counts[2] = n6b, n6s, nts
     return h
 
 

@@ -57,6 +57,8 @@ from .commitlog_layout import (
     REL_STOREHOST,
     REL_STORETIMESTAMP,
     SHIFT_COMPRESSION,
+    TS_MAX_MS,
+    TS_MIN_MS,
 )
 from .msgid import hex_upper_rows
 
@@ -287,14 +289,12 @@ def decode(
     if jit:
         from . import commitlog_jit
 
-        jd = commitlog_jit.decode_records(a, R, sizes)
+        jd = commitlog_jit.decode_records(a, R, sizes, base)
     if jd is not None:
         i32o, i64o, length_ok = jd["i32"], jd["i64"], jd["length_ok"]
-        magic, body_crc, queue_id, flag, sysflag, reconsume, tlw = i32o
+        magic, body_crc, queue_id, flag, sysflag, reconsume, tlw = i32o[:7]
         queue_offset, stored_phy, born_ts, store_ts, prepared, body_len, t_safe, topic_len, p_safe, prop_len = i64o[:10]
-        bh = np.where(sysflag & FLAG_BORNHOST_V6, HOST_V6_LEN, HOST_V4_LEN)
-        sh = np.where(sysflag & FLAG_STOREHOST_V6, HOST_V6_LEN, HOST_V4_LEN)
-        body_off = R + bh + sh + REL_BODY
+        body_off = i64o[12]
     else:
         head = gather(a, R, HEAD_DTYPE)
         magic = head["magic"].astype(np.int32)
@@ -338,7 +338,7 @@ def decode(
             length_detail.append(_expected_len(bytes(a[R[i] : ends[i]]), int(magic[i]))[1])
 
     phy = base + R
-    phy_ok = stored_phy == phy
+    phy_ok = stored_phy == phy if jd is None else jd["flags"][2]
 
     crc_ok: np.ndarray | None = None
     if verify_crc:
@@ -407,22 +407,40 @@ def decode(
                 uniq = _string_col(pbuf, pv.has, pv.first_start, pv.first_length, ok_idx, block_at)
         if verify_props_crc:
             prop_crc_bad = _verify_prop_crc(a, P, values(PROP_CRC32), ok_idx, R, sizes)
-    v6_store = (sysflag & FLAG_STOREHOST_V6) != 0
-    store_host_off = R + REL_STOREHOST + bh
-    born_key = jd["i64"][10].view(np.uint64) if jd is not None else None
-    store_key = jd["i64"][11].view(np.uint64) if jd is not None else None
-    born_host = (_hosts(a, R + OFF_BORNHOST, (sysflag & FLAG_BORNHOST_V6) != 0, born_key)
-                 if "born_host" not in skip else None)
+    if jd is None:
+        v6_born, v6_store = (sysflag & FLAG_BORNHOST_V6) != 0, (sysflag & FLAG_STOREHOST_V6) != 0
+        store_host_off = R + REL_STOREHOST + bh
+        born_key = store_key = None
+    else:  # (the kernel counted the IPv6 hosts: none, the common case, needs no per-row work here)
+        v6_born = (sysflag & FLAG_BORNHOST_V6) != 0 if jd["counts"][0] else None
+        v6_store = (sysflag & FLAG_STOREHOST_V6) != 0 if jd["counts"][1] else None
+        bh = np.where(v6_born, HOST_V6_LEN, HOST_V4_LEN) if v6_born is not None else HOST_V4_LEN
+        store_host_off = R + REL_STOREHOST + bh if v6_store is not None else None
+        born_key, store_key = i64o[10].view(np.uint64), i64o[11].view(np.uint64)
+    born_off = R + OFF_BORNHOST if v6_born is not None or born_key is None else None
+    born_host = _hosts(a, born_off, v6_born, born_key) if "born_host" not in skip else None
     store_host = _hosts(a, store_host_off, v6_store, store_key) if "store_host" not in skip else None
     msg_id = None
     if "msg_id" not in skip:
-        msg_id = (_msg_ids(a, store_host_off, v6_store, stored_phy) if jd is None else
-                  col(5))
+        msg_id = col(5) if jd is not None else _msg_ids(a, store_host_off, v6_store, stored_phy)
+    if jd is None:
+        derived = {
+            "size": sizes.astype(np.int32),
+            "body_len": body_len.astype(np.int32),
+            "tran_type": (sysflag & MASK_TRANSACTION).astype(np.int8),
+            "compressed": (sysflag & FLAG_COMPRESSED) != 0,
+            "compression_type": ((sysflag & MASK_COMPRESSION) >> SHIFT_COMPRESSION).astype(np.int8),
+            "inner_batch": (sysflag & FLAG_INNER_BATCH) != 0,
+        }
+    else:
+        derived = {"size": i32o[7], "body_len": i32o[8], "tran_type": jd["i8"][0], "compressed": jd["flags"][0],
+                   "compression_type": jd["i8"][1], "inner_batch": jd["flags"][1]}
+    check_ts = jd is None or bool(jd["counts"][2])
 
     cols: dict[str, object] = {
         "file": pl.Series("file", [file_rel], dtype=pl.Utf8).new_from_index(0, n) if n else pl.Series([], dtype=pl.Utf8),
         "phy_offset": phy,
-        "size": sizes.astype(np.int32),
+        "size": derived["size"],
         "magic": magic,
         "body_crc": body_crc,
         "body_crc_ok": crc_ok,
@@ -430,13 +448,13 @@ def decode(
         "flag": flag,
         "queue_offset": queue_offset,
         "sysflag": sysflag,
-        "born_ts": _timestamps(born_ts),
+        "born_ts": _timestamps(born_ts, check_ts),
         "born_host": born_host,
-        "store_ts": _timestamps(store_ts),
+        "store_ts": _timestamps(store_ts, check_ts),
         "store_host": store_host,
         "reconsume_times": reconsume,
         "prepared_tx_offset": prepared,
-        "body_len": body_len.astype(np.int32),
+        "body_len": derived["body_len"],
         "topic": pl.from_arrow(topic) if topic is not None else None,
         "tags": pl.from_arrow(tags) if tags is not None else None,
         "keys": pl.from_arrow(keys) if keys is not None else None,
@@ -444,10 +462,10 @@ def decode(
         "client_uniq_key": pl.from_arrow(uniq) if uniq is not None else None,
         "msg_id": pl.from_arrow(msg_id) if msg_id is not None else None,
         "properties": pl.from_arrow(props_col) if props_col is not None else None,
-        "tran_type": (sysflag & MASK_TRANSACTION).astype(np.int8),
-        "compressed": (sysflag & FLAG_COMPRESSED) != 0,
-        "compression_type": ((sysflag & MASK_COMPRESSION) >> SHIFT_COMPRESSION).astype(np.int8),
-        "inner_batch": (sysflag & FLAG_INNER_BATCH) != 0,
+        "tran_type": derived["tran_type"],
+        "compressed": derived["compressed"],
+        "compression_type": derived["compression_type"],
+        "inner_batch": derived["inner_batch"],
         "body_offset": base + body_off,
         "stored_phy_offset": stored_phy,
         "phy_offset_ok": phy_ok,
@@ -466,15 +484,13 @@ def decode(
     return Decoded(pl.DataFrame(series), length_ok, crc_ok, phy_ok, length_detail, prop_crc_bad)
 
 
-#: Python's datetime range (years 1–9999) in epoch ms: a damaged record's garbage time outside it would make
-#: every consumer that turns rows into Python objects (JSON, the TUI) fail, so it becomes null instead.
-TS_MIN_MS, TS_MAX_MS = -62_135_596_800_000, 253_402_300_799_999
-
-
-def _timestamps(ms: np.ndarray) -> pl.Series:
+def _timestamps(ms: np.ndarray, check: bool = True) -> pl.Series:
+    """Epoch ms → UTC datetimes, null outside Python's range (``check=False``: the caller knows none is)."""
     import polars as pl
 
     s = pl.Series(ms).cast(pl.Datetime("ms", "UTC"))
+    if not check:
+        return s
     bad = np.flatnonzero((ms < TS_MIN_MS) | (ms > TS_MAX_MS))
     return s.scatter(bad, None) if len(bad) else s
 
@@ -586,14 +602,15 @@ def _scatter_list(col: pa.Array, where: np.ndarray, n: int) -> pa.Array:
     return _scatter(col, where, n, col.type)
 
 
-def _hosts(a: np.ndarray, off: np.ndarray, v6: np.ndarray, key: np.ndarray | None = None) -> pl.Series:
-    """``ip:port`` strings; IPv4 via unique (address, port) pairs, IPv6 (rare) per record as ``[ip]:port``."""
+def _hosts(a: np.ndarray, off: np.ndarray | None, v6: np.ndarray | None, key: np.ndarray | None = None) -> pl.Series:
+    """``ip:port`` strings; IPv4 via unique (address, port) pairs, IPv6 (rare) per record as ``[ip]:port``.
+    ``off`` (the hosts' offsets in ``a``) may be None when ``key`` is given and ``v6`` is None (no IPv6 host)."""
     import polars as pl
 
-    n = len(off)
+    n = len(key) if key is not None else len(cast("np.ndarray", off))
     if n == 0:
         return pl.Series([], dtype=pl.Utf8)
-    any6 = bool(v6.any())
+    any6 = v6 is not None and bool(v6.any())
     if key is None:  # 4-byte address + i32 port, as one sortable key (the compiled decode has it already)
         key = gather(a, off, ">u8").astype(np.uint64)
     if any6:

@@ -115,3 +115,7 @@ def host_len(sysflag: int, v6_bit: int) -> int:
 def expected_total_size(bh: int, sh: int, body_len: int, topic_len_width: int, topic_len: int, prop_len: int) -> int:
     """``calMsgLength``: the broker rejects a record whose TOTALSIZE differs from this."""
     return HEADER_NO_HOSTS + bh + sh + body_len + topic_len_width + topic_len + 2 + prop_len
+
+#: Python's datetime range (years 1–9999) in epoch ms: a damaged record's garbage time outside it would make
+#: every consumer that turns rows into Python objects (JSON, the TUI) fail, so it becomes null instead.
+TS_MIN_MS, TS_MAX_MS = -62_135_596_800_000, 253_402_300_799_999

@@ -33,6 +33,18 @@ SPEC_RECORD = bytes.fromhex(
 FILE_SIZE = 4096
 
 
+@pytest.fixture(params=["0", "1"], ids=["numpy", "compiled"])
+def jit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both decoders: numpy, and the compiled kernels where numba imports (IPv6 hosts, flags and garbage
+    timestamps take separate paths in each)."""
+    from rmqinspect.parsers import commitlog_jit
+
+    if request.param == "1" and commitlog_jit.kernels() is None:
+        pytest.skip("numba not importable")
+    monkeypatch.setenv("RMQINSPECT_JIT", request.param)
+    return str(request.param)
+
+
 def _store(tmp_path: Path, data: bytes, name: int = 0, size: int = FILE_SIZE) -> Path:
     d = tmp_path / "store" / "commitlog"
     d.mkdir(parents=True, exist_ok=True)
@@ -117,7 +129,7 @@ def record(*, phy: int = 0, body: bytes = b"hello", topic: str = "TopicTest", pr
     return struct.pack(">iIi", total, magic, c) + head_rest + tail
 
 
-def test_ipv6_hosts_shift_every_later_field_and_the_msg_id(tmp_path: Path) -> None:
+def test_ipv6_hosts_shift_every_later_field_and_the_msg_id(tmp_path: Path, jit: str) -> None:
     v6 = bytes.fromhex("20010db8000000000000000000000001")
     rec = record(born=v6, store=v6)
     scan = scan_commitlog(_store(tmp_path, rec), verify_crc=True)
@@ -128,7 +140,7 @@ def test_ipv6_hosts_shift_every_later_field_and_the_msg_id(tmp_path: Path) -> No
     assert r["msg_id"] == (v6 + struct.pack(">iq", 10911, 0)).hex().upper() and len(r["msg_id"]) == 56
 
 
-def test_magic_v2_reads_a_two_byte_topic_length(tmp_path: Path) -> None:
+def test_magic_v2_reads_a_two_byte_topic_length(tmp_path: Path, jit: str) -> None:
     topic = "T" * 200
     scan = scan_commitlog(_store(tmp_path, record(topic=topic, v2=True)))
     r = scan.messages.row(0, named=True)
@@ -136,7 +148,7 @@ def test_magic_v2_reads_a_two_byte_topic_length(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind,flag", [("zlib", 0x301), ("zlib", 0x001), ("lz4", 0x101), ("zstd", 0x201)])
-def test_compressed_bodies_decode_on_demand(tmp_path: Path, kind: str, flag: int) -> None:
+def test_compressed_bodies_decode_on_demand(tmp_path: Path, jit: str, kind: str, flag: int) -> None:
     plain = b"forensic " * 1000
     if kind == "zlib":
         body = zlib.compress(plain, 5)
@@ -157,7 +169,7 @@ def test_compressed_bodies_decode_on_demand(tmp_path: Path, kind: str, flag: int
     assert read_record(store, 0, decompress=False)["body"] == body
 
 
-def test_empty_body_and_crc_zero_are_valid(tmp_path: Path) -> None:
+def test_empty_body_and_crc_zero_are_valid(tmp_path: Path, jit: str) -> None:
     # An empty body has CRC 0 and is not checked by the broker; a stored CRC of 0 is an ordinary value.
     scan = scan_commitlog(_store(tmp_path, record(body=b"")), verify_crc=True)
     r = scan.messages.row(0, named=True)
@@ -165,7 +177,7 @@ def test_empty_body_and_crc_zero_are_valid(tmp_path: Path) -> None:
     assert scan.findings == []
 
 
-def test_property_rules_follow_the_broker(tmp_path: Path) -> None:
+def test_property_rules_follow_the_broker(tmp_path: Path, jit: str) -> None:
     # segments < 3 bytes dropped; the name ends at the first 0x01; a value may hold 0x01; repeated keys kept
     props = b"ab\x02KEYS\x01k1 k2\x02X\x01a\x01b\x02\x01nokey\x02novalue\x01\x02TAGS\x01A\x02TAGS\x01B"
     scan = scan_commitlog(_store(tmp_path, record(props=props)))
@@ -177,7 +189,7 @@ def test_property_rules_follow_the_broker(tmp_path: Path) -> None:
     assert rec["properties"] == {"KEYS": "k1 k2", "X": "a\x01b", "TAGS": "B"}
 
 
-def test_invalid_utf8_topic_is_replaced_like_java(tmp_path: Path) -> None:
+def test_invalid_utf8_topic_is_replaced_like_java(tmp_path: Path, jit: str) -> None:
     raw = record(topic="TopicX", props=b"")
     raw = raw.replace(b"TopicX", b"Topic\xff")
     scan = scan_commitlog(_store(tmp_path, raw))
@@ -194,7 +206,7 @@ def _with_prop_crc(props: bytes, corrupt: bool = False, phy: int = 0) -> bytes:
     return base[:-11] + digits + b"\x02"
 
 
-def test_property_crc_is_verified(tmp_path: Path) -> None:
+def test_property_crc_is_verified(tmp_path: Path, jit: str) -> None:
     good = _with_prop_crc(b"TAGS\x01T\x02")
     bad = _with_prop_crc(b"TAGS\x01T\x02", corrupt=True, phy=len(good))
     scan = scan_commitlog(_store(tmp_path, good + bad), verify_crc=True)
@@ -343,7 +355,7 @@ def test_empty_commitlog_dir_is_a_warning_not_an_error(tmp_path: Path) -> None:
     assert [f.check for f in scan.findings] == ["commitlog_empty"]
 
 
-def test_garbage_timestamps_become_null_not_unrepresentable(tmp_path: Path) -> None:
+def test_garbage_timestamps_become_null_not_unrepresentable(tmp_path: Path, jit: str) -> None:
     raw = bytearray(record())
     raw[40:48] = (2**62).to_bytes(8, "big")  # BORNTIMESTAMP far past year 9999 (damage)
     scan = scan_commitlog(_store(tmp_path, bytes(raw)))
