@@ -102,6 +102,9 @@ def child(kind: str, store: Path, crc: bool, props: bool, chunk: int, lean: bool
     import polars  # noqa: F401
 
     from rmqinspect.analysis import store_summary  # noqa: F401
+    from rmqinspect.memtune import tune_malloc
+
+    tune_malloc()  # as the CLI does
     from rmqinspect.parsers import commitlog, commitlog_jit, consumequeue, index  # noqa: F401
 
     # numba's import and the load of the cached machine code (~0.3 s, once per process) are start-up too, and so
@@ -139,7 +142,7 @@ def child(kind: str, store: Path, crc: bool, props: bool, chunk: int, lean: bool
     r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     r["jit"] = jit
     r["jit_load_s"] = jit_load_s
-    r["first_use_s"] = first_use_s
+    r["first_use_s"] = first_use_s if kind in ("commitlog", "store") else None
     print(json.dumps(r))
 
 
@@ -176,7 +179,9 @@ def _line(name: str, r: dict) -> str:
             f"cpu {r['cpu_s']:6.2f}s  {gb:5.2f} GB/s wall {gbc:5.2f} GB/s cpu  "
             f"{ms:5.2f}/{msc:5.2f} M msg/s wall/cpu  peak RSS {r['peak_rss_mb']:6.0f} MB"
             + (f"  [compiled; numba load {r['jit_load_s']:.2f}s" if r.get("jit") else "  [numpy")
-            + (f", first 4 MiB {r['first_use_s']:.2f}s: not timed]" if r.get("first_use_s") else "]"))
+            + (f", first 4 MiB {r['first_use_s']:.2f}s: not timed]" if r.get("first_use_s") else "]")
+            # a generated store is intact: findings there mean the decoder is wrong, whatever its speed
+            + (f"  !! {r['findings']} FINDINGS" if r.get("findings") else ""))
 
 
 def main(argv: list[str] | None = None) -> int:

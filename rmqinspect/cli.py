@@ -88,6 +88,9 @@ def _stdout_became_devnull(before: tuple[int, int, int] | None) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Typer (standalone mode) handles usage errors (exit 2) and ``typer.Exit``."""
+    from .memtune import tune_malloc
+
+    tune_malloc()
     stdout_id = _fd_identity(1)
     try:
         app(args=argv, prog_name="rmqinspect")

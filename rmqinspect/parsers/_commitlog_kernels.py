@@ -140,7 +140,7 @@ def walk(a: np.ndarray, start: int, n: int, room: int, out_starts: np.ndarray, o
             return k, p, 5, ts, mg
 
 v6_born, v6_store = np.int64(FLAG_BORNHOST_V6), np.int64(FLAG_STOREHOST_V6)
-h4, h6 = np.int64(HOST_V4_LEN), np.int64(HOST_V6_LEN)
+host_v4, host_v6 = np.int64(HOST_V4_LEN), np.int64(HOST_V6_LEN)
 rel_ts, rel_rc, rel_tx = np.int64(REL_STORETIMESTAMP), np.int64(REL_RECONSUMETIMES), np.int64(REL_PREPAREDTXOFFSET)
 rel_bl, rel_body = np.int64(REL_BODYLEN), np.int64(REL_BODY)
 
@@ -202,7 +202,7 @@ def pv_bits(a, s, ln, bits):
 @inline
 def view(a, s, ln, views, i, heap, h):
     """Write the Arrow string-view of ``a[s : s+ln]`` at ``views[2i : 2i+2]``: up to 12 bytes inline, longer ones
-    copied to ``heap[h:]`` (buffer 0) and referenced. Returns (next heap position, the OR of the string's bytes
+    copied to ``heap[h:]`` (the column's buffer 0) and referenced. Returns (next heap position, the OR of the string's bytes
     — its 0x80 bits say whether it is all ASCII)."""
     lo = ld8(a, s) & mask(ln)
     if ln <= 12:
@@ -262,11 +262,13 @@ PREFETCH = 8
 
 
 @njit
-def decode_all(a, R, sizes, base, i32o, i64o, i8o, flags, counts, ok, views, heap, svalid, ascii_or, crc_pos,
-               uniq_count, bits):
+def decode_all(a, R, sizes, base, i32o, i64o, tmp, i8o, flags, counts, ok, views, heap0, heap1, heap2, heap3, heap4,
+               heap5, used, svalid, ascii_or, crc_pos, uniq_count, bits):
     """Fixed fields, the calMsgLength invariant and the string columns of every record ``a[R[i] : R[i]+sizes[i]]``.
 
-    ``views[c]`` is column ``c`` as Arrow string-views (16 bytes per row; long strings in ``heap``, shared by all
+    ``i64o`` (frame columns, fresh) and ``tmp`` (intermediates, a reused buffer: fresh memory costs a read per
+    line written) are laid out as ``commitlog_jit.decode_records`` says. ``views[c]`` is column ``c`` as Arrow
+    string-views (16 bytes per row; long strings in ``heap``, shared by all
     columns): topic, TAGS, KEYS, last UNIQ_KEY, first UNIQ_KEY, offset msgId; ``svalid[c]`` its validity,
     ``ascii_or[c]`` the OR of its bytes. ``crc_pos`` is the (start, length) of a ``__CRC32#`` value (start -1 if
     none), ``uniq_count`` the UNIQ_KEY entries per record. Returns the heap bytes used.
@@ -275,7 +277,7 @@ def decode_all(a, R, sizes, base, i32o, i64o, i8o, flags, counts, ok, views, hea
     body, properties): the loads of one pass do not depend on each other, so cache misses overlap (one dependent
     chain per record measured 2x slower on 1 KiB records)."""
     n = len(R)
-    h = 0
+    hp0 = hp1 = hp2 = hp3 = hp4 = hp5 = 0
     or0 = or1 = or2 = or3 = or4 = np.uint64(0)
     n6b = n6s = nts = 0  # (locals: a += on an array element per record is a store-to-load chain)
     for b0 in range(0, n, BLOCK):
@@ -294,8 +296,8 @@ def decode_all(a, R, sizes, base, i32o, i64o, i8o, flags, counts, ok, views, hea
             r = R[i]
             magic = be_i32(a, r + 4)
             sysflag = be_i32(a, r + 36)
-            bh = h6 if sysflag & v6_born else h4
-            sh = h6 if sysflag & v6_store else h4
+            bh = host_v6 if sysflag & v6_born else host_v4
+            sh = host_v6 if sysflag & v6_store else host_v4
             hb = r + bh + sh
             stored_phy = be_i64(a, r + 28)
             i32o[0, i] = magic
@@ -310,21 +312,23 @@ def decode_all(a, R, sizes, base, i32o, i64o, i8o, flags, counts, ok, views, hea
             i64o[2, i] = be_i64(a, r + 40)
             i64o[3, i] = be_i64(a, r + rel_ts + bh)
             i64o[4, i] = be_i64(a, hb + rel_tx)
-            i64o[5, i] = be_i32(a, hb + rel_bl)
-            i64o[6, i] = hb + rel_body  # body offset until pass 2
-            i64o[10, i] = be_i64(a, r + 48)  # born host: 4-byte address + port (v4; v6 rows are redone in numpy)
-            i64o[11, i] = be_i64(a, r + rel_ts + bh + 8)  # store host
-            i64o[12, i] = hb + rel_body
+            tmp[0, i] = be_i32(a, hb + rel_bl)
+            tmp[1, i] = hb + rel_body  # body offset until pass 2
+            tmp[5, i] = be_i64(a, r + 48)  # born host: 4-byte address + port (v4; v6 rows are redone in numpy)
+            tmp[6, i] = be_i64(a, r + rel_ts + bh + 8)  # store host
+            tmp[7, i] = hb + rel_body
+            i64o[5, i] = base + r
+            i64o[6, i] = base + hb + rel_body
             # columns numpy would otherwise derive (one pass over each column per chunk, ~8 of them)
             i32o[7, i] = sizes[i]
-            i32o[8, i] = i64o[5, i]
+            i32o[8, i] = tmp[0, i]
             i8o[0, i] = sysflag & mask_tx
             i8o[1, i] = (sysflag & mask_comp) >> shift_comp
             flags[0, i] = (sysflag & flag_comp) != 0
             flags[1, i] = (sysflag & flag_batch) != 0
             flags[2, i] = stored_phy == base + r
-            n6b += bh == h6
-            n6s += sh == h6
+            n6b += bh == host_v6
+            n6s += sh == host_v6
             born, stored = i64o[2, i], i64o[3, i]
             nts += born < ts_min or born > ts_max or stored < ts_min or stored > ts_max
             # msgId: hex of the store host's bytes then of the 8 PHYSICALOFFSET bytes (the header's own bytes);
@@ -336,20 +340,20 @@ def decode_all(a, R, sizes, base, i32o, i64o, i8o, flags, counts, ok, views, hea
                 src = sho + q if q < sh else r + 28 + (q - sh)
                 w = (hex2[a[src]] | (hex2[a[src + 1]] << u16) | (hex2[a[src + 2]] << u32)
                      | (hex2[a[src + 3]] << u48))
-                st8(heap, h + 2 * q, w)
+                st8(heap5, hp5 + 2 * q, w)
                 if q == 0:
                     first = w
             views[5, 2 * i] = np.uint64(ln) | ((first & low32) << u32)
-            views[5, 2 * i + 1] = np.uint64(h) << u32
-            h += ln
+            views[5, 2 * i + 1] = np.uint64(hp5) << u32
+            hp5 += ln
             svalid[5, i] = True
         # pass 2: topic and properties lengths (the end of the body), the calMsgLength invariant
         for i in range(b0, b1):
             r = R[i]
             end = r + sizes[i]
-            body_len = i64o[5, i]
+            body_len = tmp[0, i]
             tlw = i32o[6, i]
-            body_off = i64o[6, i]
+            body_off = tmp[1, i]
             t_off = body_off + body_len
             fits = body_len >= 0 and t_off + tlw <= end
             t_safe = t_off if fits else r
@@ -365,10 +369,10 @@ def decode_all(a, R, sizes, base, i32o, i64o, i8o, flags, counts, ok, views, hea
             prop_len = be_i16(a, p_safe)
             fits = fits and prop_len >= 0
             ok[i] = fits and body_off - r + body_len + tlw + topic_len + 2 + prop_len == sizes[i]
-            i64o[6, i] = t_safe
-            i64o[7, i] = topic_len
-            i64o[8, i] = p_safe
-            i64o[9, i] = prop_len
+            tmp[1, i] = t_safe
+            tmp[2, i] = topic_len
+            tmp[3, i] = p_safe
+            tmp[4, i] = prop_len
         # pass 3: strings of the valid records; properties in one scan each
         for i in range(b0, b1):
             crc_pos[0, i] = -1
@@ -379,20 +383,20 @@ def decode_all(a, R, sizes, base, i32o, i64o, i8o, flags, counts, ok, views, hea
                     views[c, 2 * i + 1] = 0
                 continue
             svalid[0, i] = True
-            h, acc = view(a, i64o[6, i] + i32o[6, i], i64o[7, i], views[0], i, heap, h)
+            hp0, acc = view(a, tmp[1, i] + i32o[6, i], tmp[2, i], views[0], i, heap0, hp0)
             or0 |= acc
             ls0 = ls1 = ls2 = -1
             ll0 = ll1 = ll2 = 0
             fs0 = -1
             fl0 = 0
-            seg = i64o[8, i] + 2
-            pend = seg + i64o[9, i]
+            seg = tmp[3, i] + 2
+            pend = seg + tmp[4, i]
             nbits = pv_bits(a, seg, pend - seg, bits)
-            base = seg
+            seg0 = seg
             for wi in range(nbits):
                 bw = bits[wi]
                 while bw != np.uint64(0):  # one entry per set bit: a[seg:j], j its 0x02 (or the end)
-                    j = base + 64 * wi + np.int64(trailing_zeros(bw))
+                    j = seg0 + 64 * wi + np.int64(trailing_zeros(bw))
                     bw &= bw - np.uint64(1)
                     m = name_index(a, seg, j)
                     if m >= 0:
@@ -412,33 +416,31 @@ def decode_all(a, R, sizes, base, i32o, i64o, i8o, flags, counts, ok, views, hea
                     seg = j + 1
             if ls0 >= 0:
                 svalid[1, i] = True
-                h, acc = view(a, ls0, ll0, views[1], i, heap, h)
+                hp1, acc = view(a, ls0, ll0, views[1], i, heap1, hp1)
                 or1 |= acc
             else:
                 views[1, 2 * i] = views[1, 2 * i + 1] = 0
             if ls1 >= 0:
                 svalid[2, i] = True
-                h, acc = view(a, ls1, ll1, views[2], i, heap, h)
+                hp2, acc = view(a, ls1, ll1, views[2], i, heap2, hp2)
                 or2 |= acc
             else:
                 views[2, 2 * i] = views[2, 2 * i + 1] = 0
             if ls2 >= 0:
                 svalid[3, i] = True
-                h, acc = view(a, ls2, ll2, views[3], i, heap, h)
+                hp3, acc = view(a, ls2, ll2, views[3], i, heap3, hp3)
                 or3 |= acc
-                svalid[4, i] = True
-                if fs0 == ls2:  # one UNIQ_KEY: the first is the last
-                    views[4, 2 * i] = views[3, 2 * i]
-                    views[4, 2 * i + 1] = views[3, 2 * i + 1]
-                    or4 |= acc
+                if fs0 == ls2:  # one UNIQ_KEY: the first is the last (column 4 holds only the others)
+                    views[4, 2 * i] = views[4, 2 * i + 1] = 0
                 else:
-                    h, acc = view(a, fs0, fl0, views[4], i, heap, h)
+                    svalid[4, i] = True
+                    hp4, acc = view(a, fs0, fl0, views[4], i, heap4, hp4)
                     or4 |= acc
             else:
                 views[3, 2 * i] = views[3, 2 * i + 1] = views[4, 2 * i] = views[4, 2 * i + 1] = 0
     ascii_or[0], ascii_or[1], ascii_or[2], ascii_or[3], ascii_or[4] = or0, or1, or2, or3, or4
     counts[0], counts[1], counts[2] = n6b, n6s, nts
-    return h
+    used[0], used[1], used[2], used[3], used[4], used[5] = hp0, hp1, hp2, hp3, hp4, hp5
 
 
 def _crc_tables() -> np.ndarray:

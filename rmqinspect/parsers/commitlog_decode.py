@@ -293,8 +293,8 @@ def decode(
     if jd is not None:
         i32o, i64o, length_ok = jd["i32"], jd["i64"], jd["length_ok"]
         magic, body_crc, queue_id, flag, sysflag, reconsume, tlw = i32o[:7]
-        queue_offset, stored_phy, born_ts, store_ts, prepared, body_len, t_safe, topic_len, p_safe, prop_len = i64o[:10]
-        body_off = i64o[12]
+        queue_offset, stored_phy, born_ts, store_ts, prepared = i64o[:5]
+        body_len, t_safe, topic_len, p_safe, prop_len, born_key, store_key, body_off = jd["tmp"]
     else:
         head = gather(a, R, HEAD_DTYPE)
         magic = head["magic"].astype(np.int32)
@@ -337,7 +337,7 @@ def decode(
         for i in np.flatnonzero(~length_ok)[:64]:
             length_detail.append(_expected_len(bytes(a[R[i] : ends[i]]), int(magic[i]))[1])
 
-    phy = base + R
+    phy = base + R if jd is None else i64o[5]
     phy_ok = stored_phy == phy if jd is None else jd["flags"][2]
 
     crc_ok: np.ndarray | None = None
@@ -358,18 +358,19 @@ def decode(
 
         from .msgprops import Values
 
-        heap = pa.py_buffer(jd["heap"])
-
         def col(row: int) -> pa.Array:
-            return _views_to_strings(jd["views"][row], heap, jd["valid"][row], bool(jd["ascii"][row]))
+            return _views_to_strings(jd["views"][row], pa.py_buffer(jd["heaps"][row]), jd["valid"][row],
+                                     bool(jd["ascii"][row]))
 
         topic = col(0) if "topic" not in skip else None
         tags = col(1) if "tags" in need_props else None
         keys = col(2) if "keys" in need_props else None
         if {"uniq_key", "client_uniq_key"} & need_props:
             uniq_last = uniq = col(3)
-            if "client_uniq_key" in need_props and jd["uniq_count"].max(initial=0) > 1:
-                uniq = col(4)
+            several = jd["uniq_count"] > 1
+            if "client_uniq_key" in need_props and several.any():
+                # the kernel cut out the first UNIQ_KEY only where it differs from the last
+                uniq = pl.from_arrow(col(4)).zip_with(pl.Series(several), pl.from_arrow(uniq_last))
         if verify_crc:
             cs, cl = jd["crc"][0][ok_idx], jd["crc"][1][ok_idx]
             prop_crc_bad = _verify_prop_crc(a, a, Values(cs >= 0, cs, cl, cs, cl, (cs >= 0).astype(np.int64)),
@@ -416,7 +417,7 @@ def decode(
         v6_store = (sysflag & FLAG_STOREHOST_V6) != 0 if jd["counts"][1] else None
         bh = np.where(v6_born, HOST_V6_LEN, HOST_V4_LEN) if v6_born is not None else HOST_V4_LEN
         store_host_off = R + REL_STOREHOST + bh if v6_store is not None else None
-        born_key, store_key = i64o[10].view(np.uint64), i64o[11].view(np.uint64)
+        born_key, store_key = born_key.view(np.uint64), store_key.view(np.uint64)
     born_off = R + OFF_BORNHOST if v6_born is not None or born_key is None else None
     born_host = _hosts(a, born_off, v6_born, born_key) if "born_host" not in skip else None
     store_host = _hosts(a, store_host_off, v6_store, store_key) if "store_host" not in skip else None
@@ -459,14 +460,14 @@ def decode(
         "tags": pl.from_arrow(tags) if tags is not None else None,
         "keys": pl.from_arrow(keys) if keys is not None else None,
         "uniq_key": pl.from_arrow(uniq_last) if uniq_last is not None else None,
-        "client_uniq_key": pl.from_arrow(uniq) if uniq is not None else None,
+        "client_uniq_key": uniq if isinstance(uniq, pl.Series) else pl.from_arrow(uniq) if uniq is not None else None,
         "msg_id": pl.from_arrow(msg_id) if msg_id is not None else None,
         "properties": pl.from_arrow(props_col) if props_col is not None else None,
         "tran_type": derived["tran_type"],
         "compressed": derived["compressed"],
         "compression_type": derived["compression_type"],
         "inner_batch": derived["inner_batch"],
-        "body_offset": base + body_off,
+        "body_offset": base + body_off if jd is None else i64o[6],
         "stored_phy_offset": stored_phy,
         "phy_offset_ok": phy_ok,
         "length_ok": length_ok,

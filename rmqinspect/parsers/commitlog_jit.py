@@ -87,7 +87,7 @@ def walk_chain(a: np.ndarray, start: int, n: int, room: int) -> tuple[np.ndarray
 
 
 #: String columns of :func:`decode_records`, in order.
-STRING_ROWS = ("topic", "tags", "keys", "uniq_key", "client_uniq_key", "msg_id")
+STRING_ROWS = ("topic", "tags", "keys", "uniq_key", "client_uniq_key", "msg_id")  # client_uniq_key: only where it differs
 #: Longest msgId (IPv6 store host): 56 hex digits; whole 8-byte words are stored.
 _MSGID_ROOM = 56 + 8
 
@@ -97,12 +97,13 @@ def decode_records(a: np.ndarray, R: np.ndarray, sizes: np.ndarray, base: int = 
     readable bytes after the last record; ``base``: the commitlog offset of ``a[0]``).
 
     Returns ``i32`` rows: magic, body_crc, queue_id, flag, sysflag, reconsume_times, topic-length width, size,
-    body_len; ``i64`` rows: queue_offset, stored_phy, born_ts, store_ts, prepared_tx_offset, body_len, topic start,
-    topic_len, properties-length position, prop_len, born host and store host as big-endian u64 address+port keys,
-    body offset; ``i8`` rows: tran_type, compression_type; ``flags`` rows: compressed, inner_batch, phy_offset_ok;
+    body_len; ``i64`` rows: queue_offset, stored_phy, born_ts, store_ts, prepared_tx_offset, phy_offset,
+    body_offset (both commitlog offsets); ``tmp`` rows (a reused buffer, valid until the next call): body_len,
+    topic start, topic_len, properties-length position, prop_len, born host and store host as big-endian u64
+    address+port keys, body offset in ``a``; ``i8`` rows: tran_type, compression_type; ``flags`` rows: compressed, inner_batch, phy_offset_ok;
     ``counts``: records with an IPv6 born host, with an IPv6 store host, with a timestamp outside Python's range;
     ``length_ok``; the string columns of :data:`STRING_ROWS` as Arrow string-views (``views`` row per column, 16
-    bytes per record; ``heap`` their long strings; ``valid``; ``ascii`` per column); ``crc`` ((start, length) of
+    bytes per record; ``heaps`` their long strings, one buffer per column; ``valid``; ``ascii`` per column); ``crc`` ((start, length) of
     ``__CRC32#`` values, start -1 where absent) and ``uniq_count`` (UNIQ_KEY entries per record).
 
     None when the strings could not be addressed by Arrow's 32-bit view offsets (a chunk of over ~1.2 GiB, i.e.
@@ -111,27 +112,28 @@ def decode_records(a: np.ndarray, R: np.ndarray, sizes: np.ndarray, base: int = 
     R = R.astype(np.int64, copy=False)
     sizes = sizes.astype(np.int64, copy=False)
     span = int((R[-1] + sizes[-1]) - R[0]) if n else 0
-    # No string is longer than its record and the five property/topic strings of a record do not overlap, so
-    # they fit in the records' span; msgIds take at most _MSGID_ROOM each; 8 bytes of slack for word stores.
-    room = span + _MSGID_ROOM * n + 8
-    if room >= 1 << 31:
+    # No string is longer than its record, so a column's strings fit in the records' span; msgIds take at most
+    # _MSGID_ROOM each; 8 bytes of slack for the word stores.
+    if max(span, _MSGID_ROOM * n) + 8 >= 1 << 31:
         return None
     i32o = np.empty((9, n), dtype=np.int32)
-    i64o = np.empty((13, n), dtype=np.int64)
+    i64o = np.empty((7, n), dtype=np.int64)
+    tmp = _scratch("tmp", 8 * n, np.int64)[: 8 * n].reshape(8, n)
     i8o = np.empty((2, n), dtype=np.int8)
     flags = np.empty((3, n), dtype=np.bool_)
     counts = np.zeros(3, dtype=np.int64)
     ok = np.empty(n, dtype=np.bool_)
     views = np.empty((6, 2 * n), dtype=np.uint64)
-    heap = _scratch("heap", room)
+    heaps = [_scratch(f"heap{c}", span + 8) for c in range(5)] + [_scratch("heap5", _MSGID_ROOM * n + 8)]
+    used = np.zeros(6, dtype=np.int64)
     svalid = np.zeros((6, n), dtype=np.bool_)
     ascii_or = np.zeros(6, dtype=np.uint64)
     crc = np.empty((2, n), dtype=np.int64)
     uniq_count = np.empty(n, dtype=np.int64)
-    used = kernels().decode_all(a, R, sizes, base, i32o, i64o, i8o, flags, counts, ok, views, heap, svalid,
-                                ascii_or, crc, uniq_count, _scratch("bits", 520, np.uint64))
-    return {"i32": i32o, "i64": i64o, "i8": i8o, "flags": flags, "counts": counts, "length_ok": ok,
-            "views": views, "heap": heap[:used].copy(), "valid": svalid,
+    kernels().decode_all(a, R, sizes, base, i32o, i64o, tmp, i8o, flags, counts, ok, views, *heaps, used, svalid,
+                         ascii_or, crc, uniq_count, _scratch("bits", 520, np.uint64))
+    return {"i32": i32o, "i64": i64o, "tmp": tmp, "i8": i8o, "flags": flags, "counts": counts, "length_ok": ok,
+            "views": views, "heaps": [h[:u].copy() for h, u in zip(heaps, used.tolist(), strict=True)], "valid": svalid,
             "ascii": (ascii_or & 0x8080808080808080) == 0, "crc": crc, "uniq_count": uniq_count}
 
 

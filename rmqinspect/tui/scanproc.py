@@ -143,6 +143,9 @@ def _child_main(argv: list[str]) -> int:
     progress lines on stdout, the result pickled to OUT_DIR/result.pickle."""
     import pickle
 
+    from ..memtune import tune_malloc
+
+    tune_malloc()
     out_dir, kind, *rest = argv
 
     def progress(stage: str, done: int, total: int) -> None:
