@@ -54,8 +54,10 @@ def _store(store: Path) -> dict:
 
     r = stream_store(store)
     files = r.data.scan.files
+    # (a generated store has no checkpoint, abort or config files: only errors count as wrong here)
+    errors = r.findings.filter(r.findings["severity"] == "error").height
     return {"records": r.stats.valid + r.stats.beyond, "bytes": int(files["size"].sum()) if files.height else 0,
-            "findings": r.findings.height}
+            "findings": errors}
 
 
 def _consumequeue(store: Path) -> dict:

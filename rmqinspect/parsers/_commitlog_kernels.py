@@ -267,11 +267,14 @@ def decode_all(a, R, sizes, base, i32o, i64o, tmp, i8o, flags, counts, ok, views
     """Fixed fields, the calMsgLength invariant and the string columns of every record ``a[R[i] : R[i]+sizes[i]]``.
 
     ``i64o`` (frame columns, fresh) and ``tmp`` (intermediates, a reused buffer: fresh memory costs a read per
-    line written) are laid out as ``commitlog_jit.decode_records`` says. ``views[c]`` is column ``c`` as Arrow
-    string-views (16 bytes per row; long strings in ``heap``, shared by all
-    columns): topic, TAGS, KEYS, last UNIQ_KEY, first UNIQ_KEY, offset msgId; ``svalid[c]`` its validity,
-    ``ascii_or[c]`` the OR of its bytes. ``crc_pos`` is the (start, length) of a ``__CRC32#`` value (start -1 if
-    none), ``uniq_count`` the UNIQ_KEY entries per record. Returns the heap bytes used.
+    line written) are laid out as ``commitlog_jit.decode_records`` says; ``base`` is the commitlog offset of
+    ``a[0]``. ``views[c]`` is column ``c`` as Arrow string-views (16 bytes per row; long strings in ``heap<c>``,
+    its own buffer: Arrow IPC and Parquet write each column's buffers, so a shared one would be written once per
+    column), ``used[c]`` the bytes of that heap used. Columns: topic, TAGS, KEYS, last UNIQ_KEY, first UNIQ_KEY
+    (only where a record has several), offset msgId; ``svalid[c]`` their validity, ``ascii_or[c]`` the OR of
+    their bytes. ``crc_pos`` is the (start, length) of a ``__CRC32#`` value (start -1 if none), ``uniq_count``
+    the UNIQ_KEY entries per record, ``counts`` the IPv6 born/store hosts and out-of-range timestamps.
+    Module-level names are constants: a local of the same name would silently shadow one (it happened).
 
     Blocks of :data:`BLOCK` records, three passes each, each touching one region of every record (header, end of
     body, properties): the loads of one pass do not depend on each other, so cache misses overlap (one dependent

@@ -8,11 +8,11 @@ the compiled decode (``_commitlog_kernels.decode_all``) makes three passes over 
 touching one region of every record, and writes the string columns as Arrow string-views, which Polars takes
 without a copy.
 
-What made the kernels fast, measured on 128 B messages (ns per record, decode kernel alone): numba's
-byte-at-a-time loads → one unaligned load + byte swap per field (intrinsics; 260 → 150); prefetching each
-record's header and tail lines ahead of use (the chunk is out of the caches by the time it is decoded; → 140);
-compiling without numba's reference counting (``_nrt=False``): every inlined helper that took an array paid an
-atomic incref/decref pair, several per property entry (→ 78).
+What made the decode kernel fast, on 128 B messages (ns per record, kernel alone): one unaligned load + byte
+swap per field instead of numba's byte-at-a-time loads (intrinsics; 260 → 150); prefetching each record's header
+and tail lines ahead of use (the chunk is out of the caches by the time it is decoded; → 140); compiling without
+numba's reference counting (``_nrt=False``: every inlined helper that took an array paid an atomic incref/decref
+pair, several per property entry; → 78–85). bench/README.md has the whole account.
 
 Every kernel here has a numpy twin that stays the reference: tests run both on the lab's real stores and on
 mutated records (hypothesis) and require identical results. Which one runs:
@@ -87,24 +87,32 @@ def walk_chain(a: np.ndarray, start: int, n: int, room: int) -> tuple[np.ndarray
 
 
 #: String columns of :func:`decode_records`, in order.
-STRING_ROWS = ("topic", "tags", "keys", "uniq_key", "client_uniq_key", "msg_id")  # client_uniq_key: only where it differs
+STRING_ROWS = ("topic", "tags", "keys", "uniq_key", "client_uniq_key", "msg_id")
 #: Longest msgId (IPv6 store host): 56 hex digits; whole 8-byte words are stored.
 _MSGID_ROOM = 56 + 8
+#: The property-separator bitmap of one record: PROPERTIES_LENGTH is at most 32767 bytes, plus a sentinel bit.
+_BITMAP_WORDS = (32767 + 1) // 64 + 1
 
 
 def decode_records(a: np.ndarray, R: np.ndarray, sizes: np.ndarray, base: int = 0) -> dict[str, Any] | None:
     """Compiled decode of the records ``a[R[i] : R[i]+sizes[i]]`` (``a`` must have ``commitlog_decode.PAD``
     readable bytes after the last record; ``base``: the commitlog offset of ``a[0]``).
 
-    Returns ``i32`` rows: magic, body_crc, queue_id, flag, sysflag, reconsume_times, topic-length width, size,
-    body_len; ``i64`` rows: queue_offset, stored_phy, born_ts, store_ts, prepared_tx_offset, phy_offset,
-    body_offset (both commitlog offsets); ``tmp`` rows (a reused buffer, valid until the next call): body_len,
-    topic start, topic_len, properties-length position, prop_len, born host and store host as big-endian u64
-    address+port keys, body offset in ``a``; ``i8`` rows: tran_type, compression_type; ``flags`` rows: compressed, inner_batch, phy_offset_ok;
-    ``counts``: records with an IPv6 born host, with an IPv6 store host, with a timestamp outside Python's range;
-    ``length_ok``; the string columns of :data:`STRING_ROWS` as Arrow string-views (``views`` row per column, 16
-    bytes per record; ``heaps`` their long strings, one buffer per column; ``valid``; ``ascii`` per column); ``crc`` ((start, length) of
-    ``__CRC32#`` values, start -1 where absent) and ``uniq_count`` (UNIQ_KEY entries per record).
+    Returns
+    - ``i32`` rows: magic, body_crc, queue_id, flag, sysflag, reconsume_times, topic-length width, size, body_len;
+    - ``i64`` rows: queue_offset, stored_phy, born_ts, store_ts, prepared_tx_offset, phy_offset, body_offset
+      (both commitlog offsets);
+    - ``tmp`` rows (a reused buffer, valid until the next call): body_len, topic start, topic_len,
+      properties-length position, prop_len, born host and store host as big-endian u64 address+port keys, body
+      offset in ``a``;
+    - ``i8`` rows: tran_type, compression_type; ``flags`` rows: compressed, inner_batch, phy_offset_ok;
+    - ``counts``: records with an IPv6 born host, with an IPv6 store host, with a timestamp outside Python's
+      range; ``length_ok``;
+    - the string columns of :data:`STRING_ROWS` as Arrow string-views: ``views`` (a row per column, 16 bytes per
+      record), ``heaps`` (their long strings, a buffer per column), ``valid``, ``ascii`` (per column);
+      client_uniq_key only where a record holds several UNIQ_KEYs (elsewhere it is uniq_key);
+    - ``crc`` ((start, length) of ``__CRC32#`` values, start -1 where absent) and ``uniq_count`` (UNIQ_KEY
+      entries per record).
 
     None when the strings could not be addressed by Arrow's 32-bit view offsets (a chunk of over ~1.2 GiB, i.e.
     a giant record): the caller decodes with numpy then."""
@@ -131,10 +139,10 @@ def decode_records(a: np.ndarray, R: np.ndarray, sizes: np.ndarray, base: int = 
     crc = np.empty((2, n), dtype=np.int64)
     uniq_count = np.empty(n, dtype=np.int64)
     kernels().decode_all(a, R, sizes, base, i32o, i64o, tmp, i8o, flags, counts, ok, views, *heaps, used, svalid,
-                         ascii_or, crc, uniq_count, _scratch("bits", 520, np.uint64))
+                         ascii_or, crc, uniq_count, _scratch("bits", _BITMAP_WORDS, np.uint64))
     return {"i32": i32o, "i64": i64o, "tmp": tmp, "i8": i8o, "flags": flags, "counts": counts, "length_ok": ok,
-            "views": views, "heaps": [h[:u].copy() for h, u in zip(heaps, used.tolist(), strict=True)], "valid": svalid,
-            "ascii": (ascii_or & 0x8080808080808080) == 0, "crc": crc, "uniq_count": uniq_count}
+            "views": views, "heaps": [h[:u].copy() for h, u in zip(heaps, used.tolist(), strict=True)],
+            "valid": svalid, "ascii": (ascii_or & 0x8080808080808080) == 0, "crc": crc, "uniq_count": uniq_count}
 
 
 def body_crcs(a: np.ndarray, offs: np.ndarray, lens: np.ndarray) -> np.ndarray:
