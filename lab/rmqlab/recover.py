@@ -23,7 +23,8 @@ from .live import running_broker
 from .scenario import RECOVERY_LINES
 
 SIZE_KEYS = ("mappedFileSizeCommitLog", "mappedFileSizeConsumeQueue", "maxHashSlotNum", "maxIndexNum",
-             "maxMessageSize", "brokerName", "brokerId", "brokerRole", "flushDiskType")
+             "maxMessageSize", "brokerName", "brokerId", "brokerRole", "flushDiskType",
+             "storeType")  # (5.2+: defaultRocksDB keeps the consume queues in RocksDB)
 STORE_LOG_RECOVERY = re.compile(r"recover|max phy offset|abort|truncate|illegal|CRC", re.IGNORECASE)
 
 
