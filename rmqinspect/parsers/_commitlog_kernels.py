@@ -379,6 +379,7 @@ def decode_all(a, R, sizes, base, i32o, i64o, tmp, i8o, flags, counts, ok, views
         # pass 3: strings of the valid records; properties in one scan each
         for i in range(b0, b1):
             crc_pos[0, i] = -1
+            crc_pos[1, i] = 0
             uniq_count[i] = 0
             if not ok[i]:
                 for c in range(5):

@@ -294,6 +294,7 @@ def decode(
         i32o, i64o, length_ok = jd["i32"], jd["i64"], jd["length_ok"]
         magic, body_crc, queue_id, flag, sysflag, reconsume, tlw = i32o[:7]
         queue_offset, stored_phy, born_ts, store_ts, prepared = i64o[:5]
+        # (rows of a buffer the next chunk reuses: used within this call only, never put in the frame)
         body_len, t_safe, topic_len, p_safe, prop_len, born_key, store_key, body_off = jd["tmp"]
     else:
         head = gather(a, R, HEAD_DTYPE)

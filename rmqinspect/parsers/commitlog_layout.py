@@ -15,6 +15,10 @@ Record (offsets for IPv4 born/store hosts; ``bh``/``sh`` = 8, or 20 when the v6 
 Invariant the broker enforces (``calMsgLength``)::
 
     TOTALSIZE == 4+4+4+4+4+8+8+4+8+bh+8+sh+4+8 + 4+bodyLen + tl+topicLen + 2+propLen
+
+The compiled kernels (``_commitlog_kernels``) bake these constants into their machine code, and numba's on-disk
+cache is keyed on that module's file only: after editing a constant here, delete
+``rmqinspect/parsers/__pycache__/_commitlog_kernels.*.nb[ic]`` (a fresh checkout has no cache).
 """
 
 from __future__ import annotations
