@@ -202,8 +202,11 @@ def pv_bits(a, s, ln, bits):
 @inline
 def view(a, s, ln, views, i, heap, h):
     """Write the Arrow string-view of ``a[s : s+ln]`` at ``views[2i : 2i+2]``: up to 12 bytes inline, longer ones
-    copied to ``heap[h:]`` (the column's buffer 0) and referenced. Returns (next heap position, the OR of the string's bytes
-    — its 0x80 bits say whether it is all ASCII)."""
+    copied to ``heap[h:]`` (the column's buffer 0) and referenced; an empty view for an absent string (``s`` < 0).
+    Returns (next heap position, the OR of the string's bytes — its 0x80 bits say whether it is all ASCII)."""
+    if s < 0:
+        views[2 * i] = views[2 * i + 1] = 0
+        return h, np.uint64(0)
     lo = ld8(a, s) & mask(ln)
     if ln <= 12:
         hi = ld8(a, s + 4) & mask(ln - 4) if ln > 4 else np.uint64(0)
@@ -418,30 +421,17 @@ def decode_all(a, R, sizes, base, i32o, i64o, tmp, i8o, flags, counts, ok, views
                             crc_pos[0, i] = k + 1
                             crc_pos[1, i] = j - k - 1
                     seg = j + 1
-            if ls0 >= 0:
-                svalid[1, i] = True
-                hp1, acc = view(a, ls0, ll0, views[1], i, heap1, hp1)
-                or1 |= acc
-            else:
-                views[1, 2 * i] = views[1, 2 * i + 1] = 0
-            if ls1 >= 0:
-                svalid[2, i] = True
-                hp2, acc = view(a, ls1, ll1, views[2], i, heap2, hp2)
-                or2 |= acc
-            else:
-                views[2, 2 * i] = views[2, 2 * i + 1] = 0
-            if ls2 >= 0:
-                svalid[3, i] = True
-                hp3, acc = view(a, ls2, ll2, views[3], i, heap3, hp3)
-                or3 |= acc
-                if fs0 == ls2:  # one UNIQ_KEY: the first is the last (column 4 holds only the others)
-                    views[4, 2 * i] = views[4, 2 * i + 1] = 0
-                else:
-                    svalid[4, i] = True
-                    hp4, acc = view(a, fs0, fl0, views[4], i, heap4, hp4)
-                    or4 |= acc
-            else:
-                views[3, 2 * i] = views[3, 2 * i + 1] = views[4, 2 * i] = views[4, 2 * i + 1] = 0
+            if fs0 == ls2:  # one UNIQ_KEY (or none): the first is the last; column 4 holds only the others
+                fs0 = -1
+            hp1, acc = view(a, ls0, ll0, views[1], i, heap1, hp1)
+            or1 |= acc
+            hp2, acc = view(a, ls1, ll1, views[2], i, heap2, hp2)
+            or2 |= acc
+            hp3, acc = view(a, ls2, ll2, views[3], i, heap3, hp3)
+            or3 |= acc
+            hp4, acc = view(a, fs0, fl0, views[4], i, heap4, hp4)
+            or4 |= acc
+            svalid[1, i], svalid[2, i], svalid[3, i], svalid[4, i] = ls0 >= 0, ls1 >= 0, ls2 >= 0, fs0 >= 0
     ascii_or[0], ascii_or[1], ascii_or[2], ascii_or[3], ascii_or[4] = or0, or1, or2, or3, or4
     counts[0], counts[1], counts[2] = n6b, n6s, nts
     used[0], used[1], used[2], used[3], used[4], used[5] = hp0, hp1, hp2, hp3, hp4, hp5

@@ -331,28 +331,22 @@ class CommitLogIter:
             self._stop_at(prev_end)
         self._done = True
 
-    def _read(self, fd: int, pos: int, want: int) -> tuple[np.ndarray, int]:
-        """Read ``want`` bytes at file position ``pos`` into the reusable buffer (grown for a big record)."""
-        if want + dec.PAD > len(self._buf):
-            self._buf = bytearray(want + dec.PAD)
-            self._scratch = np.empty(want + dec.PAD, dtype=bool)
-        mv = memoryview(self._buf)
-        got = fileio.read_into(fd, mv[:want], pos)
-        a = np.frombuffer(self._buf, dtype=np.uint8)
-        a[got : got + dec.PAD] = 0
-        return a, got
+    def _fit(self, n: int) -> None:
+        """Make the reusable buffer (and the numpy walk's scratch) hold ``n`` bytes plus the zero PAD."""
+        if n + dec.PAD > len(self._buf):
+            self._buf = bytearray(n + dec.PAD)
+            self._scratch = np.empty(n + dec.PAD, dtype=bool)
 
-    def _read_walk(self, fd: int, pos: int, want: int, room: int) -> tuple[np.ndarray, int, dec.Chain | None]:
-        """Compiled path: :meth:`_read`, walking the chain after each ``fileio.READ_PIECE`` while those bytes are
-        still in the CPU's caches (one walk after the whole chunk finds the headers of its start in memory
-        again). The chain is the one a single walk over the chunk gives: the walk pauses with ``more`` at the
-        end of what has been read and resumes there. None when the file ended early (the caller walks again
-        with the smaller room)."""
-        from . import commitlog_jit
-
-        if want + dec.PAD > len(self._buf):
-            self._buf = bytearray(want + dec.PAD)
-            self._scratch = np.empty(want + dec.PAD, dtype=bool)
+    def _read(self, fd: int, pos: int, want: int, walk_room: int | None = None
+              ) -> tuple[np.ndarray, int, dec.Chain | None]:
+        """Read ``want`` bytes at file position ``pos`` into the reusable buffer (grown for a big record), one
+        ``fileio.READ_PIECE`` at a time. With ``walk_room`` (compiled path: the room from ``pos`` to the file's
+        end) the chain is walked after each piece, while those bytes are still in the CPU's caches (one walk
+        after the whole chunk finds the headers of its start in memory again); it is the chain a single walk
+        over the chunk gives: the walk pauses with ``more`` at the end of what has been read and resumes there.
+        The chain is None without ``walk_room`` and when the file ended early (the caller walks again with the
+        smaller room)."""
+        self._fit(want)
         mv = memoryview(self._buf)
         a = np.frombuffer(self._buf, dtype=np.uint8)
         got = stop = total = magic = 0
@@ -364,11 +358,13 @@ class CommitLogIter:
             got += n
             if n < piece:
                 break
-            if reason == "more":
-                st, sz, stop, reason, total, magic = commitlog_jit.walk_chain(a, stop, got, room)
+            if walk_room is not None and reason == "more":
+                from . import commitlog_jit
+
+                st, sz, stop, reason, total, magic = commitlog_jit.walk_chain(a, stop, got, walk_room)
                 parts.append((st, sz))
         a[got : got + dec.PAD] = 0
-        if got < want:
+        if walk_room is None or got < want:
             return a, got, None
         starts = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
         sizes = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
@@ -376,9 +372,7 @@ class CommitLogIter:
 
     def _grow(self, need: int) -> None:
         """A single record larger than the chunk: make the buffer hold it (bounded by the file size)."""
-        if need + dec.PAD > len(self._buf):
-            self._buf = bytearray(need + dec.PAD)
-            self._scratch = np.empty(need + dec.PAD, dtype=bool)
+        self._fit(need)
         self.chunk = max(self.chunk, need)
 
     def _scan_file(self, mf: fileio.MappedFile, fi: _FileInfo) -> Iterator[pl.DataFrame]:
@@ -401,11 +395,8 @@ class CommitLogIter:
             mode = "chain"
             while pos < limit:
                 want = min(self.chunk, limit - pos)
-                walked = None
-                if self.jit and mode == "chain":
-                    a, got, walked = self._read_walk(fd, pos, want, limit - pos)
-                else:
-                    a, got = self._read(fd, pos, want)
+                walk = self.jit and mode == "chain"
+                a, got, walked = self._read(fd, pos, want, limit - pos if walk else None)
                 if got < want:
                     F.add(
                         "warning",
